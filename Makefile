@@ -1,0 +1,50 @@
+# Two commands for a new user: `make lab` and `make test`. Both create .venv from
+# pyproject.toml when it is missing or older than pyproject.toml.
+PYTHON ?= python3
+VENV ?= .venv
+PY := $(VENV)/bin/python
+STAMP := $(VENV)/.installed
+# CI also runs the unit and magic tests on Python 3.13 (sys.monitoring-based profilers).
+PY313 ?= $(shell pyenv root 2>/dev/null)/versions/3.13.0/bin/python
+VENV313 ?= .venv313
+ROOT_FLAG := $(if $(filter 0,$(shell id -u)),--allow-root,)
+
+.PHONY: setup lab test lint typecheck unit notebooks test-py313 clean
+
+$(STAMP): pyproject.toml
+	test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --disable-pip-version-check -e '.[test]'
+	touch $(STAMP)
+
+setup: $(STAMP)
+
+lab: setup
+	$(VENV)/bin/jupyter lab --ip 127.0.0.1 $(ROOT_FLAG) notebooks/
+
+test: setup lint typecheck unit notebooks
+
+lint: setup
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/ruff format --check .
+
+typecheck: setup
+	$(VENV)/bin/mypy
+
+unit: setup
+	$(PY) -m pytest -p no:cacheprovider tests
+
+notebooks: setup
+	$(PY) -m pytest -p no:cacheprovider --nbval notebooks \
+		--nbval-sanitize-with notebooks/sanitize.cfg
+
+$(VENV313)/.installed: pyproject.toml
+	test -x $(PY313) || { echo "Python 3.13 not found at $(PY313); set PY313=..."; exit 1; }
+	test -x $(VENV313)/bin/python || $(PY313) -m venv $(VENV313)
+	$(VENV313)/bin/python -m pip install --quiet --disable-pip-version-check -e '.[test]'
+	touch $@
+
+test-py313: $(VENV313)/.installed
+	$(VENV313)/bin/python -m pytest -p no:cacheprovider tests
+
+clean:
+	rm -rf $(VENV) $(VENV313) build *.egg-info

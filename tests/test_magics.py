@@ -1,0 +1,194 @@
+"""The magics in an in-process IPython shell: output, namespace, options and faults."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import pytest
+from IPython.core.error import UsageError
+from IPython.utils.capture import capture_output
+
+import workbench
+from workbench.hooks import HookState
+
+pytestmark = pytest.mark.ipython
+
+CELL_FUNCTIONS = """
+def parse(n):
+    return [i % 97 for i in range(n)]
+
+def score(values):
+    total = 0
+    for v in values:
+        for k in range(12):
+            total += (v * k) % 7
+    return total
+
+def grow(n):
+    block = "x" * (n << 20)
+    return len(block)
+"""
+
+
+def run(ip: Any, code: str) -> tuple[Any, Any]:
+    """Run a cell as a notebook would; return (ExecutionResult, captured outputs)."""
+    with capture_output() as captured:
+        result = ip.run_cell(code, store_history=True)
+    return result, captured
+
+
+def html_outputs(captured: Any) -> list[str]:
+    return [o.data["text/html"] for o in captured.outputs if "text/html" in o.data]
+
+
+@pytest.fixture(scope="module")
+def cell_ns(ip: Any) -> Any:
+    result, _ = run(ip, CELL_FUNCTIONS)
+    assert result.success
+    return ip
+
+
+def test_line_magic_shows_report_and_returns_value(cell_ns: Any) -> None:
+    result, captured = run(cell_ns, "%architect_profile -o rep score(parse(20000))")
+    assert result.success
+    assert result.result == cell_ns.user_ns["score"](cell_ns.user_ns["parse"](20000))
+    (html,) = html_outputs(captured)
+    assert "Architect Workbench: score(parse(20000))" in html
+    plain = [o.data["text/plain"] for o in captured.outputs]
+    assert any("Functions: top" in p for p in plain)
+    report = cell_ns.user_ns["rep"]
+    assert isinstance(report, workbench.Report)
+    user = report.functions_in_user_code()
+    assert user.iloc[0]["function"] == "score"
+    assert user.iloc[0]["file"].startswith("In[")  # a cell, not ipykernel's temp path
+
+
+def test_cell_magic_keeps_namespace_and_shows_last_value(cell_ns: Any) -> None:
+    cell = "%%architect_profile -q -o rep\nvalues = parse(1000)\ntotal = score(values)\ntotal + 1"
+    result, captured = run(cell_ns, cell)
+    assert result.success
+    ns = cell_ns.user_ns
+    assert ns["values"] == ns["parse"](1000)
+    assert result.result == ns["total"] + 1
+    assert html_outputs(captured) == []  # -q
+    assert ns["rep"].summary.label == "cell: values = parse(1000) …"
+
+
+def test_named_lines_of_a_cell_function(cell_ns: Any) -> None:
+    result, _ = run(cell_ns, "%architect_profile -q -l score -o rep score(parse(5000))")
+    assert result.success
+    lines = cell_ns.user_ns["rep"].lines
+    assert lines.iloc[0]["source"].strip() == "total += (v * k) % 7"
+    assert lines.iloc[0]["hits"] == 5000 * 12
+    assert lines.iloc[0]["file"].startswith("In[")
+
+
+def test_cell_line_numbers_match_the_visible_cell(cell_ns: Any) -> None:
+    cell = "%%architect_profile -q -l off -m tracemalloc -o rep\nx = 1\nbig = 'y' * (8 << 20)"
+    result, _ = run(cell_ns, cell)
+    assert result.success
+    top = cell_ns.user_ns["rep"].memory.iloc[0]
+    assert top["lineno"] == 3  # line 3 of the cell as the user sees it
+    assert top["source"] == "big = 'y' * (8 << 20)"
+
+
+def test_memory_lines_of_a_cell_function(cell_ns: Any) -> None:
+    result, captured = run(cell_ns, "%architect_profile -m lines -l grow -o rep grow(32)")
+    assert result.success
+    memory = cell_ns.user_ns["rep"].memory
+    row = memory[memory["source"].str.contains("block = ")].iloc[0]
+    assert row["count"] == 1
+    assert row["size"] > 16 << 20
+    assert "Memory per line" in html_outputs(captured)[0]
+
+
+def test_save_and_refuse_to_overwrite(cell_ns: Any, tmp_path: Path) -> None:
+    target = tmp_path / "rep"
+    result, _ = run(cell_ns, f"%architect_profile -q -s {target} parse(10)")
+    assert result.success
+    assert sorted(p.name for p in target.iterdir()) == [
+        "profile.prof",
+        "report.html",
+        "report.json",
+    ]
+    cell_ns.user_ns.pop("ran", None)
+    result, _ = run(cell_ns, f"%%architect_profile -q -s {target}\nran = True")
+    assert isinstance(result.error_in_exec, UsageError)
+    assert "--overwrite" in str(result.error_in_exec)
+    assert "ran" not in cell_ns.user_ns  # refused before running anything
+    result, _ = run(cell_ns, f"%%architect_profile -q -s {target} --overwrite\nran = True")
+    assert result.success
+    assert cell_ns.user_ns["ran"] is True
+
+
+@pytest.mark.parametrize(
+    ("line", "message"),
+    [
+        ("-m bogus parse(1)", "invalid choice: 'bogus'"),
+        ("-l nosuch parse(1)", "no name 'nosuch' in the notebook"),
+        ("-l parse.nothing parse(1)", "has no attribute 'nothing'"),
+        ("-l 'a b' parse(1)", "give a function's name or dotted path"),
+        ("-l auto -l parse parse(1)", "stand alone"),
+        ("-t 0 parse(1)", "at least 1"),
+        ("-t many parse(1)", "invalid int value"),
+        ("-o 1x parse(1)", "give a variable name"),
+        ("-m lines parse(1)", "-m lines -l transform"),
+        ("-l len parse(1)", "no Python source"),
+        ("-q", "needs a statement"),
+    ],
+)
+def test_bad_options_are_usage_errors(cell_ns: Any, line: str, message: str) -> None:
+    before = HookState.capture()
+    result, captured = run(cell_ns, f"%architect_profile {line}")
+    assert isinstance(result.error_in_exec, UsageError)
+    assert message in str(result.error_in_exec)
+    assert html_outputs(captured) == []
+    assert before.differences(HookState.capture()) == []
+
+
+def test_syntax_error_runs_nothing(cell_ns: Any, tmp_path: Path) -> None:
+    before = HookState.capture()
+    result, captured = run(cell_ns, f"%%architect_profile -s {tmp_path / 'no'}\nx = (")
+    assert isinstance(result.error_in_exec, SyntaxError)
+    assert captured.outputs == []
+    assert not (tmp_path / "no").exists()
+    assert before.differences(HookState.capture()) == []
+
+
+@pytest.mark.parametrize(
+    ("raise_line", "error"),
+    [
+        ("raise ValueError('bad record')", ValueError),
+        ("raise KeyboardInterrupt", KeyboardInterrupt),
+    ],
+)
+def test_fault_shows_partial_report_then_raises(
+    cell_ns: Any, raise_line: str, error: type[BaseException]
+) -> None:
+    before = HookState.capture()
+    cell = f"%%architect_profile -o rep\nfirst = parse(100)\n{raise_line}\nnever = 1"
+    cell_ns.user_ns.pop("never", None)
+    result, captured = run(cell_ns, cell)
+    assert isinstance(result.error_in_exec, error)
+    assert before.differences(HookState.capture()) == []
+    (html,) = html_outputs(captured)
+    assert "incomplete" in html
+    ns = cell_ns.user_ns
+    assert ns["rep"].summary.complete is False
+    assert ns["first"] == ns["parse"](100)  # what ran before the fault is kept
+    assert "never" not in ns
+
+
+def test_nested_profiling_is_refused(cell_ns: Any) -> None:
+    cell = "%%architect_profile -q\nget_ipython().run_line_magic('architect_profile', 'parse(3)')"
+    result, _ = run(cell_ns, cell)
+    assert isinstance(result.error_in_exec, UsageError)
+    assert "another profiler" in str(result.error_in_exec)
+
+
+def test_help_documents_the_options(cell_ns: Any) -> None:
+    doc = cell_ns.find_line_magic("architect_profile").__doc__
+    options = ("-l FUNC", "--lines FUNC", "{rss,tracemalloc,lines,off}", "-o VAR", "-s DIR")
+    for option in (*options, "-q", "--overwrite", "-t TOP"):
+        assert option in doc

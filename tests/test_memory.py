@@ -1,0 +1,72 @@
+"""The memory lenses: exact tracemalloc peaks, memory per line, the RSS timeline."""
+
+from __future__ import annotations
+
+import workbench
+from tests import workloads
+from workbench.tables import COLUMNS
+
+MiB = 1 << 20
+
+
+def test_tracemalloc_peak_is_exact_enough_and_names_the_line() -> None:
+    with workbench.profiling(memory="tracemalloc", lines=None) as run:
+        workloads.allocate(32)
+    s = run.report.summary
+    assert s.memory_source == "tracemalloc"
+    assert s.peak_memory is not None
+    # the 32 MiB string and nothing much else: tracemalloc is exact
+    assert 32 * MiB <= s.peak_memory < 33 * MiB
+    memory = run.report.memory
+    assert list(memory.columns) == list(COLUMNS["memory"])
+    top = memory.iloc[0]
+    assert top["file"] == "tests/workloads.py"
+    assert top["lineno"] == workloads.line_of(workloads.allocate, 'block = "x"')
+    assert top["size"] >= 32 * MiB
+    assert bool(top["user_code"]) is True
+    assert set(memory["method"]) == {"tracemalloc"}
+
+
+def test_tracemalloc_peaks_repeat_exactly() -> None:
+    peaks = []
+    for _ in range(3):
+        with workbench.profiling(memory="tracemalloc", lines=None) as run:
+            workloads.allocate(8)
+        peaks.append(run.report.summary.peak_memory)
+    assert max(peaks) - min(peaks) < 64 * 1024  # bytes of bookkeeping, never MiBs
+
+
+def test_memory_lines_on_a_named_function() -> None:
+    with workbench.profiling(memory="lines", lines=[workloads.allocate]) as run:
+        workloads.allocate(64)
+    memory = run.report.memory
+    assert set(memory["method"]) == {"memory_profiler"}
+    by_line = memory.set_index("lineno")
+    alloc = workloads.line_of(workloads.allocate, 'block = "x"')
+    assert by_line.loc[alloc, "count"] == 1
+    # RSS grows by the string's 64 MiB on that line (allow the allocator some slack)
+    assert by_line.loc[alloc, "size"] > 48 * MiB
+    assert by_line.loc[alloc, "rss"] > by_line.loc[alloc, "size"]
+    assert "block" in by_line.loc[alloc, "source"]
+    # every line of the function is listed, in source order
+    assert memory["lineno"].is_monotonic_increasing
+    assert memory.iloc[0]["source"].startswith("def allocate")
+
+
+def test_rss_timeline_and_peak() -> None:
+    with workbench.profiling(lines=None, rss_interval=0.001) as run:
+        workloads.allocate(64)
+    s = run.report.summary
+    timeline = run.report.timeline
+    assert s.memory_source == "rss"
+    assert s.peak_memory == timeline["rss"].max()
+    assert s.memory_start == timeline["rss"].iloc[0]
+    assert list(timeline.columns) == ["t", "rss"]
+
+
+def test_memory_off() -> None:
+    with workbench.profiling(memory="off") as run:
+        workloads.parse(10)
+    assert run.report.summary.peak_memory is None
+    assert run.report.memory.empty
+    assert run.report.timeline.empty

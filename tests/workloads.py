@@ -1,0 +1,59 @@
+"""Workloads with a hotspot built in, so tests can assert where the time goes.
+
+`score` runs twelve inner iterations per value and has no calls in its loop; `parse` runs
+one iteration per value. Whatever the machine, `score` takes most of the time and its
+`total +=` line is its most expensive line.
+"""
+
+from __future__ import annotations
+
+
+def parse(n: int) -> list[int]:
+    out = []
+    for i in range(n):
+        out.append(i % 97)
+    return out
+
+
+def score(values: list[int]) -> int:
+    total = 0
+    for v in values:
+        for k in range(12):
+            total += (v * k) % 7  # the hot line
+    return total
+
+
+def render(total: int) -> str:
+    return f"total={total}"
+
+
+def pipeline(n: int) -> str:
+    return render(score(parse(n)))
+
+
+def allocate(megabytes: int) -> int:
+    block = "x" * (megabytes << 20)  # touched by the copy, so RSS grows too
+    size = len(block)
+    del block
+    return size
+
+
+def boom(n: int) -> None:
+    parse(n)
+    raise ValueError("boom in the profiled code")
+
+
+def interrupt(n: int) -> None:
+    parse(n)
+    raise KeyboardInterrupt
+
+
+def line_of(function: object, marker: str) -> int:
+    """The line number of the line of `function` that contains `marker`."""
+    import inspect
+
+    lines, start = inspect.getsourcelines(function)  # type: ignore[arg-type]
+    for offset, text in enumerate(lines):
+        if marker in text:
+            return start + offset
+    raise LookupError(marker)

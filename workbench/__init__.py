@@ -1,0 +1,60 @@
+"""Architect Workbench: where the time and the memory of Python pipeline code go.
+
+Public API::
+
+    report = workbench.profile(fn, *args, **kwargs)
+    with workbench.profiling(lines=[fn], memory="tracemalloc") as run:
+        ...
+    run.report.functions        # pandas DataFrames: functions, lines, memory, timeline
+
+In IPython or Jupyter: `%load_ext workbench`, then `%architect_profile` and
+`%%architect_profile`.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from workbench.api import profile, profiling
+from workbench.errors import (
+    OptionError,
+    ProfilerBusyError,
+    ReportExistsError,
+    ReportFormatError,
+    WorkbenchError,
+)
+from workbench.options import ProfileOptions
+from workbench.report import Report, Summary
+from workbench.session import ProfileSession
+
+__all__ = [
+    "OptionError",
+    "ProfileOptions",
+    "ProfileSession",
+    "ProfilerBusyError",
+    "Report",
+    "ReportExistsError",
+    "ReportFormatError",
+    "Summary",
+    "WorkbenchError",
+    "load_ipython_extension",
+    "profile",
+    "profiling",
+    "unload_ipython_extension",
+]
+
+__version__ = "0.1.0"
+
+
+def load_ipython_extension(ipython: Any) -> None:
+    """Register the magics (`%load_ext workbench`); IPython is imported only here."""
+    from workbench.ipython import load_ipython_extension as load
+
+    load(ipython)
+
+
+def unload_ipython_extension(ipython: Any) -> None:
+    """Nothing to undo beyond IPython's own bookkeeping; present for `%unload_ext`."""
+    from workbench.ipython import unload_ipython_extension as unload
+
+    unload(ipython)

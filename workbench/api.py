@@ -1,0 +1,68 @@
+"""The plain Python API: `profile` a call, or profile a block with `profiling`."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from typing import Any
+
+from workbench.options import MemoryMode, ProfileOptions
+from workbench.report import Report
+from workbench.session import ProfileSession
+
+__all__ = ["profile", "profiling"]
+
+
+def _label(fn: Callable[..., Any]) -> str:
+    return f"{getattr(fn, '__qualname__', None) or getattr(fn, '__name__', repr(fn))}(...)"
+
+
+def profile(fn: Callable[..., Any], /, *args: Any, **kwargs: Any) -> Report:
+    """Run `fn(*args, **kwargs)` exactly once with the default lenses.
+
+    The default lenses are functions (cProfile), "auto" line detail for the hottest user
+    functions, and the RSS memory timeline. Use `profiling(...)` for other options.
+
+    Returns:
+        The Report; `report.result` is what `fn` returned.
+
+    Raises:
+        Whatever `fn` raises, unchanged (the partial report is then lost: use
+        `profiling()` as a context manager to keep it).
+        ProfilerBusyError: another profiler is already running in this thread.
+    """
+    return ProfileSession(ProfileOptions(), label=_label(fn)).run(fn, *args, **kwargs)
+
+
+def profiling(
+    *,
+    lines: str | Callable[..., Any] | Sequence[Callable[..., Any]] | None = "auto",
+    memory: MemoryMode = "rss",
+    top: int = 20,
+    label: str = "profiled block",
+    **advanced: Any,
+) -> ProfileSession:
+    """A context manager that profiles the block it wraps; `.report` is set on exit.
+
+    Example::
+
+        with workbench.profiling(lines=[transform], memory="tracemalloc") as run:
+            out = pipeline(records)
+        run.report.lines
+
+    Parameters:
+        lines: "auto" (hottest user functions of this run, sampled), None / "off", or
+            functions to trace exactly with line_profiler.
+        memory: "rss", "tracemalloc", "lines" (memory per line of the `lines`
+            functions) or "off".
+        top: rows shown per rendered table (the DataFrames keep all rows).
+        label: a title for the report.
+        advanced: `auto_functions`, `sample_interval`, `rss_interval` (see ProfileOptions).
+
+    Returns:
+        A single-use session; `session.run(fn, *args)` profiles one call instead of a block.
+
+    Raises:
+        OptionError: a bad option or a combination of lenses that cannot share a run.
+    """
+    options = ProfileOptions(lines=lines, memory=memory, top=top, **advanced)  # type: ignore[arg-type]
+    return ProfileSession(options, label=label)

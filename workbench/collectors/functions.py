@@ -1,0 +1,106 @@
+"""The functions lens: cProfile, as `%prun` uses it, kept to the user's code alone."""
+
+from __future__ import annotations
+
+import cProfile
+import sys
+from pathlib import Path
+from typing import Any
+
+from workbench.errors import ProfilerBusyError
+
+__all__ = ["FunctionCollector", "StatsDict"]
+
+# pstats' own layout: (file, line, name) -> (primitive calls, calls, tottime, cumtime, callers)
+StatsKey = tuple[str, int, str]
+StatsDict = dict[StatsKey, tuple[int, int, float, float, dict[StatsKey, Any]]]
+
+_PACKAGE_DIR = str(Path(__file__).resolve().parent.parent)
+_PROFILER_METHODS = ("<method 'enable' of ", "<method 'disable' of ")
+# Our modules that call the user's code. What they call is the user's; what our other
+# modules call while cProfile runs (the sampler's handler classifying a file) is ours.
+_RUNNERS = tuple(str(Path(_PACKAGE_DIR, *p)) for p in (("session.py",), ("ipython", "cells.py")))
+
+
+def _is_own(key: StatsKey) -> bool:
+    """Entries the workbench itself adds: its modules and cProfile's enable/disable."""
+    filename, _, name = key
+    return filename.startswith(_PACKAGE_DIR) or (
+        filename == "~" and name.startswith(_PROFILER_METHODS)
+    )
+
+
+def _without_own_entries(stats: StatsDict) -> StatsDict:
+    """Remove what the workbench itself did while cProfile ran.
+
+    An entry is ours if it is in our package, or if every call to it came from an entry
+    of ours other than the runners (the sampler's signal handler calling into pathlib,
+    say). Calls that our entries made to a function the user also called are subtracted
+    from its counts.
+    """
+    own = {key for key in stats if _is_own(key)}
+    seeds = {key for key in own if not key[0].startswith(_RUNNERS)}
+    grew = True
+    while grew:
+        grew = False
+        for key, entry in stats.items():
+            callers = entry[4]
+            if key not in own and callers and all(caller in seeds for caller in callers):
+                own.add(key)
+                seeds.add(key)
+                grew = True
+    clean: StatsDict = {}
+    for key, (cc, nc, tt, ct, callers) in stats.items():
+        if key in own:
+            continue
+        for caller in own.intersection(callers):
+            edge = callers[caller]  # (primitive calls, calls, tottime, cumtime)
+            cc, nc, tt, ct = cc - edge[0], nc - edge[1], tt - edge[2], ct - edge[3]
+        if nc <= 0:
+            continue  # every call to it was ours
+        kept = {caller: value for caller, value in callers.items() if caller not in own}
+        clean[key] = (cc, nc, max(tt, 0.0), max(ct, 0.0), kept)
+    return clean
+
+
+class FunctionCollector:
+    """Runs cProfile around the profiled code.
+
+    Raises:
+        ProfilerBusyError: from `start` when another profiler already holds the profile
+            hook (cProfile would silently replace it on 3.11 and refuse on 3.12+).
+    """
+
+    lens = "functions"
+
+    def __init__(self) -> None:
+        self._profile: cProfile.Profile | None = None
+        self.stats: StatsDict = {}
+
+    def start(self) -> None:
+        """Enable cProfile, refusing to displace another profiler."""
+        monitoring: Any = getattr(sys, "monitoring", None)
+        holder = (
+            monitoring.get_tool(monitoring.PROFILER_ID)
+            if monitoring is not None
+            else sys.getprofile()
+        )
+        if holder is not None:
+            raise ProfilerBusyError(
+                f"another profiler ({holder!r}) is running in this thread; finish it "
+                "(e.g. the enclosing %prun or profiling block) before profiling again"
+            )
+        self._profile = cProfile.Profile()
+        self._profile.enable()
+
+    def stop(self) -> None:
+        """Disable cProfile and keep its statistics without the workbench's own frames."""
+        if self._profile is None:
+            return
+        self._profile.disable()
+        # create_stats() fills .stats in pstats' layout; pstats.Stats() would refuse an
+        # empty profile (code that raised before its first call).
+        self._profile.create_stats()
+        raw: StatsDict = self._profile.stats  # type: ignore[assignment]
+        self.stats = _without_own_entries(raw)
+        self._profile = None

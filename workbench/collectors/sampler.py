@@ -1,0 +1,114 @@
+"""The "auto" lines lens: a CPU-time signal sampler that finds hot user lines in one run.
+
+Every `interval` seconds of process CPU time the kernel sends SIGPROF; Python runs our
+handler in the main thread with the interrupted frame. We walk up from that frame to the
+first frame of user code and count its (code, line). Unlike tracing, this costs the same
+whatever the code does, and it shares the run with cProfile and line_profiler because it
+uses no interpreter hook. Time inside a library call is charged to the user line that made
+it, which is the line a person can change.
+"""
+
+from __future__ import annotations
+
+import signal
+from collections.abc import Callable
+from pathlib import Path
+from types import CodeType, FrameType
+from typing import Any
+
+__all__ = ["LineSampler"]
+
+_PACKAGE_DIR = str(Path(__file__).resolve().parent.parent)
+
+
+class LineSampler:
+    """Counts SIGPROF samples per user line.
+
+    Parameters:
+        is_user_code: tells whether a file name is user code.
+        interval: CPU seconds between samples.
+
+    Attributes:
+        counts: samples per (code object, line number).
+        total: every sample taken, in user code or not.
+        unavailable: why sampling could not run here (not the main thread, no SIGPROF, or
+            another tool owns SIGPROF), else None.
+    """
+
+    lens = "lines (sampled)"
+
+    def __init__(self, is_user_code: Callable[[str], bool], interval: float) -> None:
+        self._is_user_code = is_user_code
+        self._interval = interval
+        self._user_files: dict[str, bool] = {}
+        self._previous: Any = None
+        self._running = False
+        self.counts: dict[tuple[CodeType, int], int] = {}
+        self.total = 0
+        self.unavailable: str | None = None
+
+    def start(self) -> None:
+        """Install the SIGPROF handler and start the CPU-time timer, if the platform can."""
+        sigprof = getattr(signal, "SIGPROF", None)
+        if sigprof is None:
+            self.unavailable = "this platform has no SIGPROF; 'auto' line detail is off"
+            return
+        current = signal.getsignal(sigprof)
+        if current not in (signal.SIG_DFL, None):
+            self.unavailable = "another tool handles SIGPROF; 'auto' line detail is off"
+            return
+        try:
+            self._previous = signal.signal(sigprof, self._on_sample)
+        except ValueError:
+            self.unavailable = "not in the main thread; 'auto' line detail is off"
+            return
+        self._running = True
+        signal.setitimer(signal.ITIMER_PROF, self._interval, self._interval)
+
+    def stop(self) -> None:
+        """Stop the timer first (a SIGPROF with no handler would kill the process)."""
+        if not self._running:
+            return
+        signal.setitimer(signal.ITIMER_PROF, 0, 0)
+        signal.signal(signal.SIGPROF, self._previous)
+        self._running = False
+
+    def _on_sample(self, signum: int, frame: FrameType | None) -> None:
+        # Runs while cProfile may be on: subscripts and attributes only, no calls, so the
+        # handler adds no rows to the function table (what it does add is filtered out).
+        self.total += 1
+        user_files = self._user_files
+        counts = self.counts
+        while frame is not None:
+            filename = frame.f_code.co_filename
+            if filename not in user_files:
+                user_files[filename] = self._is_user_code(filename)
+            if user_files[filename]:
+                key = (_owner(frame), frame.f_lineno or frame.f_code.co_firstlineno)
+                counts[key] = counts[key] + 1 if key in counts else 1
+                return
+            if filename.startswith(_PACKAGE_DIR):
+                return  # our own start/stop code: never walk up into the caller's cell
+            frame = frame.f_back
+
+
+def _is_nested(code: CodeType) -> bool:
+    return code.co_name.startswith("<") and code.co_name != "<module>"
+
+
+def _owner(frame: FrameType) -> CodeType:
+    """The named function a line belongs to.
+
+    On 3.11 comprehensions and generator expressions run in code objects of their own
+    (`<listcomp>`, `<genexpr>`); their lines belong to the function that contains them,
+    which is the nearest caller in the same file.
+    """
+    code = frame.f_code
+    if not _is_nested(code):
+        return code
+    parent = frame.f_back
+    while parent is not None and parent.f_code.co_filename == code.co_filename:
+        if not _is_nested(parent.f_code):
+            return parent.f_code
+        parent = parent.f_back
+    return code

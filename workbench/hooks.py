@@ -1,0 +1,75 @@
+"""Snapshots of the interpreter's profiling hooks, to prove they are left as found.
+
+The session takes a `HookState` before any lens starts and compares it after every lens
+has stopped; tests do the same around every fault path.
+"""
+
+from __future__ import annotations
+
+import signal
+import sys
+import tracemalloc
+from dataclasses import dataclass
+from typing import Any
+
+__all__ = ["HookState"]
+
+
+def _monitoring_tools() -> tuple[str | None, ...]:
+    """Names of the `sys.monitoring` tools in each of the six tool slots (3.12+)."""
+    monitoring: Any = getattr(sys, "monitoring", None)
+    if monitoring is None:
+        return ()
+    return tuple(monitoring.get_tool(tool_id) for tool_id in range(6))
+
+
+def _sigprof_handler() -> object:
+    """The SIGPROF handler, or None where the platform has no SIGPROF."""
+    sigprof = getattr(signal, "SIGPROF", None)
+    return None if sigprof is None else signal.getsignal(sigprof)
+
+
+@dataclass(frozen=True)
+class HookState:
+    """What the profiling hooks of this thread and process are set to at one moment.
+
+    Attributes:
+        profile: `sys.getprofile()`.
+        trace: `sys.gettrace()`.
+        tracemalloc: whether tracemalloc is tracing.
+        monitoring: the tool name in each `sys.monitoring` slot (empty before 3.12).
+        sigprof: the SIGPROF handler (the line sampler uses it).
+    """
+
+    profile: object
+    trace: object
+    tracemalloc: bool
+    monitoring: tuple[str | None, ...]
+    sigprof: object
+
+    @classmethod
+    def capture(cls) -> HookState:
+        """Read the current state of every hook."""
+        return cls(
+            profile=sys.getprofile(),
+            trace=sys.gettrace(),
+            tracemalloc=tracemalloc.is_tracing(),
+            monitoring=_monitoring_tools(),
+            sigprof=_sigprof_handler(),
+        )
+
+    def differences(self, other: HookState) -> list[str]:
+        """Name each hook whose state differs between `self` and `other`.
+
+        Parameters:
+            other: a later snapshot.
+
+        Returns:
+            Human-readable lines, empty when both snapshots agree.
+        """
+        changed = []
+        for name in ("profile", "trace", "tracemalloc", "monitoring", "sigprof"):
+            before, after = getattr(self, name), getattr(other, name)
+            if before != after:
+                changed.append(f"{name}: {before!r} -> {after!r}")
+        return changed

@@ -1,0 +1,99 @@
+"""Compile and run magic code the way IPython runs a cell.
+
+The code is compiled by the shell's own compiler so it gets a cached file name (labelled
+`In[n]`, source in linecache) and the notebook's `__future__` flags. A trailing
+expression is evaluated separately so its value can be shown as the cell's output, and
+everything else runs in the user namespace, so assignments stay exactly as without the
+magic. Compiling happens before any profiler starts: a SyntaxError costs nothing.
+"""
+
+from __future__ import annotations
+
+import ast
+import builtins
+import re
+from dataclasses import dataclass
+from types import CodeType
+from typing import Any
+
+from IPython.core.error import UsageError
+from IPython.core.interactiveshell import InteractiveShell
+
+__all__ = ["CompiledCell", "compile_cell", "resolve_name"]
+
+_DOTTED = re.compile(r"^[A-Za-z_]\w*(\.[A-Za-z_]\w*)*$")
+
+
+@dataclass(frozen=True)
+class CompiledCell:
+    """A cell split into statements to run and an optional trailing expression."""
+
+    body: CodeType | None
+    last_expression: CodeType | None
+    filename: str
+
+    def run(self, shell: InteractiveShell) -> Any:
+        """Run in the user namespace; return the trailing expression's value (or None)."""
+        if self.body is not None:
+            exec(self.body, shell.user_global_ns, shell.user_ns)
+        if self.last_expression is not None:
+            return eval(self.last_expression, shell.user_global_ns, shell.user_ns)
+        return None
+
+
+def compile_cell(shell: InteractiveShell, source: str, first_line: int = 1) -> CompiledCell:
+    """Compile `source` (IPython syntax allowed) as cell `In[execution_count]`.
+
+    Parameters:
+        shell: the running shell.
+        source: the code, without the magic's own line.
+        first_line: the line of the visible cell where `source` starts, so line numbers
+            in reports match what the user sees.
+
+    Raises:
+        SyntaxError: the code does not compile (before anything runs).
+    """
+    python: str = shell.transform_cell(source)
+    padded = "\n" * (first_line - 1) + python
+    filename = shell.compile.cache(padded, shell.execution_count, raw_code=padded)
+    module = ast.parse(padded, filename=filename)
+    flags = shell.compile.flags  # the notebook's __future__ imports
+    last = None
+    tail = module.body[-1] if module.body else None
+    if isinstance(tail, ast.Expr):
+        module.body.pop()
+        last = ast.Expression(tail.value)
+    body = compile(module, filename, "exec", flags, dont_inherit=True) if module.body else None
+    expression = (
+        compile(last, filename, "eval", flags, dont_inherit=True) if last is not None else None
+    )
+    return CompiledCell(body=body, last_expression=expression, filename=filename)
+
+
+def resolve_name(name: str, namespace: dict[str, Any]) -> Any:
+    """Find `name` (a dotted path such as `transform` or `Pipeline.run`) in `namespace`.
+
+    Raises:
+        UsageError: the name is not a dotted path or does not exist, with the fix.
+    """
+    if not _DOTTED.match(name):
+        raise UsageError(
+            f"-l {name!r}: give a function's name or dotted path, e.g. -l transform "
+            "or -l Pipeline.run"
+        )
+    head, *rest = name.split(".")
+    if head not in namespace and hasattr(builtins, head):
+        namespace = vars(builtins)
+    if head not in namespace:
+        raise UsageError(
+            f"-l {name}: no name {head!r} in the notebook; define or import it in an "
+            "earlier cell (or use -l auto)"
+        )
+    target = namespace[head]
+    for i, part in enumerate(rest):
+        try:
+            target = getattr(target, part)
+        except AttributeError:
+            known = ".".join([head, *rest[:i]])
+            raise UsageError(f"-l {name}: {known} has no attribute {part!r}") from None
+    return target

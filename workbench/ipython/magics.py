@@ -1,0 +1,176 @@
+"""`%architect_profile` and `%%architect_profile`: thin adapters over `ProfileSession`.
+
+Options are declared with IPython's `magic_arguments`, so `%architect_profile?` documents
+them. Output goes through `display()` (text/plain and text/html), never the pager, so
+JupyterLab, nbclient and nbval all see it.
+"""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+from typing import Any
+
+from IPython.core.error import UsageError
+from IPython.core.interactiveshell import InteractiveShell
+from IPython.core.magic import Magics, line_cell_magic, magics_class
+from IPython.core.magic_arguments import argument, magic_arguments, parse_argstring
+from IPython.display import display
+
+from workbench.errors import OptionError, ProfilerBusyError
+from workbench.ipython.cells import CompiledCell, compile_cell, resolve_name
+from workbench.options import MEMORY_MODES, ProfileOptions
+from workbench.session import ProfileSession
+from workbench.storage import FILES
+
+__all__ = ["WorkbenchMagics"]
+
+# Leading options of the line magic; what follows them is the statement, kept verbatim.
+_OPTION = re.compile(
+    r"""\s*(?P<flag>-[lmtos]|--(?:lines|memory|top|output|save))(?:\s+|=)"""
+    r"""(?P<value>"[^"]*"|'[^']*'|\S+)|\s*(?P<switch>-q|--quiet|--overwrite)(?=\s|$)"""
+)
+
+
+def _split_line(line: str) -> tuple[str, str]:
+    """Split a line magic's text into (options, statement)."""
+    options, position = [], 0
+    while match := _OPTION.match(line, position):
+        options.append(match.group(0).strip())
+        position = match.end()
+    return " ".join(options), line[position:].strip()
+
+
+def _label(code: str, is_cell: bool) -> str:
+    """The report's title: the statement, or a cell's first line."""
+    lines = code.strip().splitlines() or [""]
+    if not is_cell:
+        return lines[0]
+    return f"cell: {lines[0]}" + (" …" if len(lines) > 1 else "")
+
+
+@magics_class
+class WorkbenchMagics(Magics):
+    """The workbench's magics."""
+
+    @property
+    def _ip(self) -> InteractiveShell:
+        if self.shell is None:
+            raise UsageError("the workbench magics need a running IPython shell")
+        return self.shell
+
+    @magic_arguments()
+    @argument(
+        "-l",
+        "--lines",
+        action="append",
+        metavar="FUNC",
+        help="Line detail: a function name or dotted path (repeat for several), 'auto' "
+        "(default: the hottest functions of this run, sampled) or 'off'.",
+    )
+    @argument(
+        "-m",
+        "--memory",
+        choices=MEMORY_MODES,
+        default="rss",
+        help="Memory lens: rss (default, process RSS timeline and peak), tracemalloc "
+        "(exact Python heap peak and allocating lines), lines (memory per line of the -l "
+        "functions, memory_profiler) or off.",
+    )
+    @argument("-t", "--top", type=int, default=20, help="Rows shown per table (default 20).")
+    @argument("-o", "--output", metavar="VAR", help="Store the Report in this variable.")
+    @argument("-s", "--save", metavar="DIR", help="Save profile.prof, report.json, report.html.")
+    @argument("--overwrite", action="store_true", help="With -s: replace existing files.")
+    @argument("-q", "--quiet", action="store_true", help="Do not display the report.")
+    @line_cell_magic
+    def architect_profile(self, line: str, cell: str | None = None) -> Any:
+        """Profile a statement (line magic) or a cell (cell magic) once with every lens.
+
+        The report shows where the time goes (functions, then lines) and where the memory
+        goes. Variables the code assigns stay in the notebook; the value of a final
+        expression is shown as usual. If the code raises, the partial report is shown and
+        the original exception propagates.
+
+        Examples::
+
+            %architect_profile run_pipeline(records)
+            %architect_profile -l transform -m tracemalloc -o rep run_pipeline(records)
+
+            %%architect_profile -m lines -l transform
+            out = run_pipeline(records)
+        """
+        if cell is None:
+            option_text, code = _split_line(line)
+            if not code:
+                raise UsageError(
+                    "%architect_profile needs a statement, e.g. "
+                    "%architect_profile run_pipeline(records)"
+                )
+            first_line = 1
+        else:
+            option_text, code, first_line = line, cell, 2
+        args = parse_argstring(self.architect_profile, option_text)
+        options = self._options(args)
+        self._check_save_target(args)
+        compiled = compile_cell(self._ip, code, first_line)  # SyntaxError: nothing ran
+        return self._profile(compiled, options, args, label=_label(code, cell is not None))
+
+    def _options(self, args: Any) -> ProfileOptions:
+        lines: Any = "auto"
+        if args.lines:
+            keywords = set(args.lines) & {"auto", "off"}
+            if keywords and len(args.lines) > 1:
+                raise UsageError("-l auto and -l off stand alone; or name functions: -l f -l g")
+            if keywords:
+                lines = args.lines[0]
+            else:
+                lines = [resolve_name(name, self._ip.user_ns) for name in args.lines]
+        if args.top < 1:
+            raise UsageError(f"-t {args.top}: use a whole number of at least 1, e.g. -t 10")
+        if args.output is not None and not args.output.isidentifier():
+            raise UsageError(f"-o {args.output}: give a variable name, e.g. -o report")
+        try:
+            return ProfileOptions(lines=lines, memory=args.memory, top=args.top)
+        except OptionError as error:
+            raise UsageError(str(error)) from None
+
+    @staticmethod
+    def _check_save_target(args: Any) -> None:
+        if args.save is None or args.overwrite:
+            return
+        taken = [str(Path(args.save) / n) for n in FILES.values() if (Path(args.save) / n).exists()]
+        if taken:
+            raise UsageError(
+                f"-s {args.save}: {', '.join(taken)} exist; add --overwrite "
+                "or choose another folder"
+            )
+
+    def _profile(
+        self, compiled: CompiledCell, options: ProfileOptions, args: Any, label: str
+    ) -> Any:
+        try:
+            session = ProfileSession(options, label=label)
+        except OptionError as error:
+            raise UsageError(str(error)) from None
+        try:
+            with session:
+                value = compiled.run(self._ip)
+            session.keep_result(value)
+        except ProfilerBusyError as error:
+            if session.finished:
+                raise  # raised by the profiled code itself: propagate it unchanged
+            raise UsageError(str(error)) from None
+        finally:
+            # Shown also when the code raised: the partial report, then the exception.
+            if session.finished:
+                self._publish(session, args)
+        return value
+
+    def _publish(self, session: ProfileSession, args: Any) -> None:
+        report = session.report
+        if args.output:
+            self._ip.user_ns[args.output] = report
+        if not args.quiet:
+            display(report)
+        if args.save:
+            report.save(args.save, overwrite=args.overwrite)

@@ -1,0 +1,117 @@
+"""Self-contained HTML: inline CSS, an inline SVG timeline, no script, no network.
+
+Every name, path and source line passes through `html.escape`, so code named
+`<script>` shows as text.
+"""
+
+from __future__ import annotations
+
+from html import escape
+
+from workbench.render.view import Table, View, bar_blocks, build_view, fmt_bytes
+from workbench.report import Report
+
+__all__ = ["render_html", "render_page"]
+
+_STYLE = """
+.awb-report{font-family:system-ui,-apple-system,"Segoe UI",sans-serif;font-size:13px;
+ color:#1f2328;max-width:1100px}
+.awb-report h3{font-size:15px;margin:4px 0 6px}
+.awb-report h4{font-size:13px;margin:14px 0 4px;color:#444}
+.awb-report .awb-state{font-size:12px;padding:1px 6px;border-radius:8px;margin-left:6px}
+.awb-report .awb-ok{background:#dafbe1;color:#116329}
+.awb-report .awb-bad{background:#ffebe9;color:#a40e26}
+.awb-report dl{display:grid;grid-template-columns:max-content auto;gap:2px 12px;margin:0}
+.awb-report dt{color:#57606a}.awb-report dd{margin:0}
+.awb-report table{border-collapse:collapse;margin:2px 0}
+.awb-report th{text-align:right;font-weight:600;color:#57606a;padding:2px 8px;
+ border-bottom:1px solid #d0d7de}
+.awb-report td{text-align:right;padding:1px 8px;white-space:nowrap}
+.awb-report td.awb-l{text-align:left}
+.awb-report td.awb-src{text-align:left;font-family:ui-monospace,Menlo,Consolas,monospace;
+ white-space:pre}
+.awb-report td.awb-bar{width:70px;padding:1px 4px}
+.awb-report .awb-fill{height:9px;background:#e16f24;border-radius:2px}
+.awb-report .awb-note{color:#9a6700}
+.awb-report tr.awb-minor{color:#8c959f}
+.awb-report svg{background:#f6f8fa;border:1px solid #d0d7de}
+"""
+
+
+def _table(table: Table) -> str:
+    """A table with a heat bar per row.
+
+    Rows carry their kind as a class: `awb-line` for a listing's source lines (their
+    measures are in `awb-m` cells), `awb-row` for a ranking; rows too small for a bar
+    are dimmed (`awb-minor`).
+    """
+    head = "".join(f"<th>{escape(h)}</th>" for h in ("", *table.headers))
+    body = []
+    last = len(table.headers) - 1
+    for share, row in zip(table.shares, table.rows, strict=True):
+        width = max(0.0, min(share, 1.0)) * 100
+        bar = f'<div class="awb-fill" style="width:{width:.1f}%"></div>'
+        cells = [f'<td class="awb-bar">{bar}</td>']
+        for i, cell in enumerate(row):
+            if table.listing and i == last:
+                css = "awb-src"
+            elif table.listing and i > 0:
+                css = "awb-m"
+            else:
+                css = "awb-l" if table.align[i] == "l" else ""
+            cells.append(
+                f'<td class="{css}">{escape(cell)}</td>' if css else f"<td>{escape(cell)}</td>"
+            )
+        kind = "awb-line" if table.listing else "awb-row"
+        minor = " awb-minor" if bar_blocks(share) == 0 else ""
+        body.append(f'<tr class="{kind}{minor}">{"".join(cells)}</tr>')
+    title = f"<h4>{escape(table.title)}</h4>" if table.title else ""
+    return f"{title}<table><thead><tr>{head}</tr></thead><tbody>{''.join(body)}</tbody></table>"
+
+
+def _timeline(view: View) -> str:
+    if len(view.timeline) < 2:
+        return ""
+    width, height = 600, 60
+    span = view.timeline[-1][0] or 1.0
+    values = [rss for _, rss in view.timeline]
+    low, high = min(values), max(values)
+    scale = (height - 4) / ((high - low) or 1)
+    points = " ".join(
+        f"{t / span * width:.1f},{height - 2 - (rss - low) * scale:.1f}" for t, rss in view.timeline
+    )
+    caption = f"RSS {fmt_bytes(low)} .. {fmt_bytes(high)} over {span:.2f} s"
+    return (
+        f"<h4>{escape(caption)}</h4>"
+        f'<svg width="{width}" height="{height}" role="img" aria-label="{escape(caption)}">'
+        f'<polyline fill="none" stroke="#0969da" stroke-width="1.5" points="{points}"/></svg>'
+    )
+
+
+def render_html(report: Report) -> str:
+    """An HTML fragment for a notebook output: scoped styles, no script."""
+    view = build_view(report)
+    state = (
+        '<span class="awb-state awb-ok">complete</span>'
+        if view.complete
+        else '<span class="awb-state awb-bad">incomplete: the code raised</span>'
+    )
+    facts = "".join(f"<dt>{escape(k)}</dt><dd>{escape(v)}</dd>" for k, v in view.facts)
+    parts = [
+        f"<style>{_STYLE}</style>",
+        f"<h3>{escape(view.title)}{state}</h3>",
+        f"<dl>{facts}</dl>",
+        *(f'<p class="awb-note">{escape(n)}</p>' for n in view.notes),
+        *(_table(t) for t in (view.functions, *view.line_blocks, *view.memory_blocks)),
+        _timeline(view),
+    ]
+    return f'<div class="awb-report">{"".join(parts)}</div>'
+
+
+def render_page(report: Report) -> str:
+    """A complete, self-contained HTML document for `report.html`."""
+    title = escape(f"Architect Workbench: {report.summary.label}")
+    return (
+        f'<!DOCTYPE html><html lang="en"><head><meta charset="utf-8"><title>{title}</title>'
+        f"</head><body>{render_html(report)}</body></html>\n"
+    )

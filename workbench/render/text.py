@@ -1,0 +1,67 @@
+"""Plain-text rendering for terminals, CI logs and IPython's text/plain output."""
+
+from __future__ import annotations
+
+from workbench.render.view import BAR_BLOCKS, Table, View, bar_blocks, build_view, fmt_bytes
+from workbench.report import Report
+
+__all__ = ["render_text"]
+
+
+def _bar(share: float) -> str:
+    filled = bar_blocks(share)
+    return "█" * filled + "·" * (BAR_BLOCKS - filled)
+
+
+def _table(table: Table) -> list[str]:
+    """Padded columns after a heat bar; a listing's source follows a "│" as written."""
+    headers = ("", *table.headers)
+    rows = [(_bar(share), *row) for share, row in zip(table.shares, table.rows, strict=True)]
+    align = "l" + table.align
+    widths = [max(len(r[i]) for r in [headers, *rows]) for i in range(len(headers))]
+    last = len(headers) - 1
+
+    def line(cells: tuple[str, ...]) -> str:
+        out = []
+        for i, cell in enumerate(cells):
+            if i == last:
+                out.append(f"│ {cell}" if table.listing else cell)
+            else:
+                out.append(cell.ljust(widths[i]) if align[i] == "l" else cell.rjust(widths[i]))
+        return "  ".join(out).rstrip()
+
+    title = [table.title] if table.title else []
+    return [*title, line(headers), *(line(r) for r in rows)]
+
+
+def _timeline(view: View) -> list[str]:
+    if len(view.timeline) < 2:
+        return []
+    values = [rss for _, rss in view.timeline]
+    low, high = min(values), max(values)
+    ticks = "▁▂▃▄▅▆▇█"
+    step = max(1, len(values) // 60)
+    picked = [max(values[i : i + step]) for i in range(0, len(values), step)]
+    spark = "".join(ticks[int((v - low) / (high - low or 1) * (len(ticks) - 1))] for v in picked)
+    span = view.timeline[-1][0]
+    return [
+        f"RSS timeline ({len(values)} samples over {span:.2f} s): "
+        f"{fmt_bytes(low)} .. {fmt_bytes(high)}",
+        spark,
+    ]
+
+
+def render_text(report: Report) -> str:
+    """The whole report as text: summary, functions, line detail, memory, RSS timeline."""
+    view = build_view(report)
+    state = "complete" if view.complete else "INCOMPLETE: the code raised"
+    out = [f"{view.title}  [{state}]"]
+    width = max(len(name) for name, _ in view.facts)
+    out += [f"  {name.ljust(width)}  {value}" for name, value in view.facts]
+    out += [f"  note: {note}" for note in view.notes]
+    for table in (view.functions, *view.line_blocks, *view.memory_blocks):
+        out += ["", *_table(table)]
+    timeline = _timeline(view)
+    if timeline:
+        out += ["", *timeline]
+    return "\n".join(out)

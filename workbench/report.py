@@ -1,0 +1,168 @@
+"""The Report: plain data about one profiled run, its tables as pandas DataFrames.
+
+A Report is built once by the session and never changes. It renders itself (HTML for
+notebooks, text for terminals) and saves itself (`.prof` for pstats and snakeviz, `.json`
+that loads back to an equal Report, `.html`); the work is done in `workbench.render` and
+`workbench.storage`.
+"""
+
+from __future__ import annotations
+
+import pstats
+import tempfile
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+
+__all__ = ["Report", "Summary"]
+
+TABLES = ("functions", "lines", "memory", "timeline")
+
+
+@dataclass(frozen=True)
+class Summary:
+    """The headline figures of one run.
+
+    Attributes:
+        label: what ran (a call or a statement).
+        wall_seconds: elapsed time of the profiled code, profilers included.
+        cpu_seconds: process CPU time over the same span.
+        peak_memory: the peak in bytes, per `memory_source`; None when no memory lens ran.
+        memory_source: "rss" (the whole process's resident set, interpreter included),
+            "tracemalloc" (the Python heap allocated during the run) or "none".
+        memory_start: RSS at the start in bytes (RSS mode only), to read the peak against.
+        total_calls: function calls cProfile counted.
+        hottest_function: the user function with the most own time, as "name (file:line)".
+        hottest_line: the most expensive line of the line table, as "file:line  source".
+        lenses: the lenses that ran.
+        python_version: the interpreter's version.
+        started_at: local start time, ISO 8601.
+        complete: False when the profiled code raised; the tables cover what ran.
+        error: the exception as "Type: message" when not complete.
+        notes: caveats about this run (for example a lens that could not run here).
+    """
+
+    label: str
+    wall_seconds: float
+    cpu_seconds: float
+    peak_memory: int | None
+    memory_source: str
+    memory_start: int | None
+    total_calls: int
+    hottest_function: str | None
+    hottest_line: str | None
+    lenses: tuple[str, ...]
+    python_version: str
+    started_at: str
+    complete: bool
+    error: str | None = None
+    notes: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True, eq=False)
+class Report:
+    """Everything one profiled run measured.
+
+    Attributes:
+        summary: headline figures (`Summary`).
+        functions: one row per function (cProfile), by `tottime`, highest first. Columns:
+            function, file, line, ncalls, primitive_calls, tottime, cumtime, share,
+            user_code. Cells show as `In[n]`.
+        lines: line-level time for the functions that got line detail, grouped by
+            function (hottest first) and ranked by `time` within each. Columns: function,
+            file, lineno, hits (traced), samples (sampled), time, share, source, method.
+        memory: where memory went by line (tracemalloc sites or memory_profiler lines).
+            Columns: function, file, lineno, size, count, rss, source, user_code, method.
+        timeline: RSS samples during the run: t (seconds since start), rss (bytes).
+        profile_data: cProfile's statistics, marshalled as `pstats` writes them.
+        top: how many rows the rendered tables show.
+        result: the profiled call's return value (not saved; None after `load`).
+    """
+
+    summary: Summary
+    functions: pd.DataFrame
+    lines: pd.DataFrame
+    memory: pd.DataFrame
+    timeline: pd.DataFrame
+    profile_data: bytes = field(repr=False)
+    top: int = 20
+    result: Any = field(default=None, repr=False)
+
+    def functions_in_user_code(self) -> pd.DataFrame:
+        """The `functions` rows of the user's own code (cells, `__main__`, the work folder)."""
+        return self.functions[self.functions["user_code"]].reset_index(drop=True)
+
+    def pstats(self) -> pstats.Stats:
+        """cProfile's statistics as a `pstats.Stats`, for its sort and print methods."""
+        with tempfile.TemporaryDirectory() as folder:
+            path = Path(folder) / "profile.prof"
+            path.write_bytes(self.profile_data)
+            return pstats.Stats(str(path))
+
+    def save(self, directory: str | Path, *, overwrite: bool = False) -> dict[str, Path]:
+        """Write profile.prof, report.json and report.html into `directory`.
+
+        Parameters:
+            directory: created if missing.
+            overwrite: replace existing files; without it nothing is written if any exists.
+
+        Returns:
+            {"prof": ..., "json": ..., "html": ...} paths.
+
+        Raises:
+            ReportExistsError: a file exists and `overwrite` is False.
+        """
+        from workbench.storage import save_report
+
+        return save_report(self, Path(directory), overwrite=overwrite)
+
+    @classmethod
+    def load(cls, path: str | Path) -> Report:
+        """Read a report saved by `save` (its report.json, or the folder holding it).
+
+        Raises:
+            ReportFormatError: the file is not a saved report.
+        """
+        from workbench.storage import load_report
+
+        return load_report(Path(path))
+
+    def to_text(self) -> str:
+        """A plain-text rendering for terminals and logs."""
+        from workbench.render.text import render_text
+
+        return render_text(self)
+
+    def to_html(self) -> str:
+        """A self-contained HTML fragment (no scripts, no network); every name escaped."""
+        from workbench.render.html import render_html
+
+        return render_html(self)
+
+    def __str__(self) -> str:
+        return self.to_text()
+
+    def __repr__(self) -> str:
+        s = self.summary
+        state = "complete" if s.complete else "incomplete"
+        return f"<Report {s.label!r}: {s.wall_seconds:.3f} s wall, {s.total_calls} calls, {state}>"
+
+    def _repr_html_(self) -> str:
+        return self.to_html()
+
+    def _repr_pretty_(self, printer: Any, cycle: bool) -> None:
+        printer.text(self.to_text())
+
+    def __eq__(self, other: object) -> bool:
+        if not isinstance(other, Report):
+            return NotImplemented
+        return (
+            self.summary == other.summary
+            and self.profile_data == other.profile_data
+            and self.top == other.top
+            and all(getattr(self, t).equals(getattr(other, t)) for t in TABLES)
+        )
+
+    __hash__ = None  # type: ignore[assignment]

@@ -1,0 +1,221 @@
+"""One profiled execution: start every lens, run the code once, stop them all, build a Report.
+
+The session is the only place that knows the order of the lenses. cProfile starts last and
+stops first, so the other lenses' start and stop work stays out of the function table.
+Every hook is restored in `finally`, whatever the profiled code or a lens raised.
+"""
+
+from __future__ import annotations
+
+import logging
+import marshal
+import platform
+import time
+from collections.abc import Callable
+from dataclasses import replace
+from datetime import datetime
+from types import TracebackType
+from typing import Any, TypeVar
+
+from workbench import tables
+from workbench.collectors import Collector
+from workbench.collectors.allocations import AllocationCollector
+from workbench.collectors.functions import FunctionCollector
+from workbench.collectors.lines import LineCollector
+from workbench.collectors.memory_lines import MemoryLineCollector
+from workbench.collectors.rss import RssSampler
+from workbench.collectors.sampler import LineSampler
+from workbench.errors import WorkbenchError
+from workbench.hooks import HookState
+from workbench.options import ProfileOptions
+from workbench.report import Report
+from workbench.source import SourceIndex
+from workbench.summary import build_summary
+
+__all__ = ["ProfileSession"]
+
+log = logging.getLogger(__name__)
+T = TypeVar("T")
+
+
+class ProfileSession:
+    """Profiles exactly one execution; use as a context manager or through `run`.
+
+    Parameters:
+        options: what to collect.
+        label: what is being profiled, for the report's title.
+
+    Raises:
+        OptionError: from the constructor, when a named function cannot be traced.
+    """
+
+    def __init__(self, options: ProfileOptions, label: str = "profiled block") -> None:
+        self.options = options
+        self.label = label
+        self._index = SourceIndex()
+        self._functions = FunctionCollector()
+        self._rss = RssSampler(options.rss_interval) if options.memory != "off" else None
+        self._heap = AllocationCollector() if options.memory == "tracemalloc" else None
+        named = options.named_functions
+        self._memory_lines = MemoryLineCollector(named) if options.memory == "lines" else None
+        self._lines = LineCollector(named) if named and options.memory != "lines" else None
+        self._sampler = (
+            LineSampler(self._index.is_user_code, options.sample_interval)
+            if options.lines == "auto"
+            else None
+        )
+        self._started: list[Collector] = []
+        self._hooks: HookState | None = None
+        self._times = (0.0, 0.0, 0.0, 0.0)
+        self._started_at = ""
+        self._report: Report | None = None
+
+    @property
+    def report(self) -> Report:
+        """The Report, once the block has finished (also after it raised)."""
+        if self._report is None:
+            raise WorkbenchError("the report exists once the profiled block has finished")
+        return self._report
+
+    @property
+    def finished(self) -> bool:
+        """Whether the profiled block has run (to its end or to an exception)."""
+        return self._report is not None
+
+    def _collectors(self) -> list[Collector]:
+        ordered: list[Collector | None] = [
+            self._rss,
+            self._heap,
+            self._memory_lines,
+            self._lines,
+            self._sampler,
+            self._functions,
+        ]
+        return [c for c in ordered if c is not None]
+
+    def __enter__(self) -> ProfileSession:
+        if self._hooks is not None:
+            raise WorkbenchError("a profiling session runs once; start a new one")
+        self._hooks = HookState.capture()
+        self._started_at = datetime.now().astimezone().isoformat(timespec="seconds")
+        *outer, innermost = self._collectors()
+        try:
+            for collector in outer:
+                collector.start()
+                self._started.append(collector)
+            self._times = (time.perf_counter(), time.process_time(), 0.0, 0.0)
+            # cProfile last, and nothing of ours after it: calls made here would have no
+            # recorded caller and could not be told apart from the user's.
+            self._started.append(innermost)
+            innermost.start()
+        except BaseException:
+            self._stop_all()
+            raise
+        return self
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        wall0, cpu0, _, _ = self._times
+        self._times = (wall0, cpu0, time.perf_counter(), time.process_time())
+        self._stop_all()
+        self._report = self._build(exc)
+
+    def run(self, fn: Callable[..., T], *args: Any, **kwargs: Any) -> Report:
+        """Call `fn(*args, **kwargs)` once under the session; the value is `report.result`.
+
+        Exceptions from `fn` propagate unchanged; `self.report` then holds the partial
+        report.
+        """
+        with self:
+            result = fn(*args, **kwargs)
+        return self.keep_result(result)
+
+    def keep_result(self, result: object) -> Report:
+        """Record the profiled code's value as `report.result`; returns the new Report."""
+        self._report = replace(self.report, result=result)
+        return self._report
+
+    def _stop_all(self) -> None:
+        """Stop every started lens, newest first; the first error is raised at the end."""
+        first_error: BaseException | None = None
+        while self._started:
+            collector = self._started.pop()
+            try:
+                collector.stop()
+            except BaseException as error:  # keep stopping the others: hooks come first
+                log.exception("stopping the %s lens failed", collector.lens)
+                first_error = first_error or error
+        assert self._hooks is not None
+        changed = self._hooks.differences(HookState.capture())
+        if changed:
+            log.error("profiler hooks were not restored: %s", "; ".join(changed))
+        if first_error is not None:
+            raise first_error
+
+    def _build(self, exc: BaseException | None) -> Report:
+        wall0, cpu0, wall1, cpu1 = self._times
+        wall, cpu = wall1 - wall0, cpu1 - cpu0
+        index = self._index
+        functions = tables.functions_frame(self._functions.stats, index)
+        if self._lines is not None:
+            lines = tables.exact_lines_frame(self._lines.timings, self._lines.unit, wall, index)
+        elif self._sampler is not None:
+            lines = tables.sampled_lines_frame(
+                self._sampler.counts,
+                self._sampler.total,
+                cpu,
+                index,
+                self.options.auto_functions,
+            )
+        else:
+            lines = tables.frame("lines", [])
+        if self._memory_lines is not None:
+            memory = tables.memory_lines_frame(self._memory_lines.lines, index)
+        else:
+            memory = tables.allocation_frame(self._heap.snapshot if self._heap else None, index)
+        timeline = tables.timeline_frame(self._rss.samples if self._rss else [])
+        summary = build_summary(
+            label=self.label,
+            wall=wall,
+            cpu=cpu,
+            functions=functions,
+            lines=lines,
+            memory=self._memory_figures(),
+            lenses=tuple(c.lens for c in self._collectors()),
+            python_version=platform.python_version(),
+            started_at=self._started_at,
+            exc=exc,
+            notes=self._notes(),
+        )
+        return Report(
+            summary=summary,
+            functions=functions,
+            lines=lines,
+            memory=memory,
+            timeline=timeline,
+            profile_data=marshal.dumps(self._functions.stats),
+            top=self.options.top,
+        )
+
+    def _memory_figures(self) -> tuple[int | None, str, int | None]:
+        """(peak bytes, source, RSS at start) for the summary."""
+        if self._heap is not None:
+            return self._heap.peak, "tracemalloc", None
+        if self._rss is not None and self._rss.samples:
+            return self._rss.peak, "rss", self._rss.baseline
+        return None, "none", None
+
+    def _notes(self) -> tuple[str, ...]:
+        notes = []
+        if self._sampler is not None and self._sampler.unavailable:
+            notes.append(self._sampler.unavailable)
+        if self._memory_lines is not None:
+            notes.append(
+                "memory per line ran, so line times were not measured: memory_profiler's "
+                "trace would distort them, and on Python 3.11 it needs line_profiler's hook"
+            )
+        return tuple(notes)

@@ -1,0 +1,158 @@
+"""Where code comes from: user code or library, a readable label, and its source lines.
+
+Code typed into a notebook cell compiles to a file name that does not exist on disk
+(`<tempdir>/ipykernel_<pid>/<hash>.py`, or `<ipython-input-3-...>` in a terminal). The
+running IPython shell knows which cell each name belongs to; we ask it through the
+`get_ipython` builtin it installs while a cell runs, so this module needs no IPython import.
+Source text always comes from `linecache`, which IPython fills for every cell.
+"""
+
+from __future__ import annotations
+
+import builtins
+import inspect
+import linecache
+import os
+import re
+import sys
+import sysconfig
+from pathlib import Path
+
+__all__ = ["SourceIndex", "function_block"]
+
+_KERNEL_CELL = re.compile(r"ipykernel_\d+[/\\](?P<hash>\w+)\.py$")
+_PACKAGE_DIR = str(Path(__file__).resolve().parent)
+_LIBRARY_MARKERS = ("site-packages", "dist-packages")
+
+
+def _library_roots() -> tuple[str, ...]:
+    """Folders that hold the interpreter, its standard library and installed packages."""
+    roots = {sys.prefix, sys.base_prefix, sys.exec_prefix, sysconfig.get_paths()["stdlib"]}
+    return tuple(sorted({str(Path(root).resolve()) for root in roots}, key=len, reverse=True))
+
+
+def _shell_cell_label(filename: str) -> str | None:
+    """Ask the running IPython shell (if any) which cell compiled to `filename`."""
+    get_ipython = getattr(builtins, "get_ipython", None)
+    if get_ipython is None:
+        return None
+    compiler = getattr(get_ipython(), "compile", None)
+    format_code_name = getattr(compiler, "format_code_name", None)
+    if format_code_name is None:
+        return None
+    named = format_code_name(filename)
+    return None if named is None else str(named[1])
+
+
+def function_block(filename: str, firstlineno: int) -> list[str]:
+    """The source lines of the function or class that starts at `firstlineno`.
+
+    Parameters:
+        filename: the code object's `co_filename` (a real file or a cached cell).
+        firstlineno: the code object's `co_firstlineno` (1-based).
+
+    Returns:
+        The block's lines without trailing newlines; empty when no source is available.
+    """
+    lines = linecache.getlines(filename)
+    if not lines or firstlineno < 1 or firstlineno > len(lines):
+        return []
+    try:
+        block = inspect.getblock(lines[firstlineno - 1 :])
+    except (IndentationError, SyntaxError, IndexError):
+        block = lines[firstlineno - 1 : firstlineno]
+    return [line.rstrip("\n") for line in block]
+
+
+class SourceIndex:
+    """Classifies and labels code file names; one per session so caches never go stale.
+
+    Parameters:
+        cwd: the folder whose files count as user code (default: the current directory).
+    """
+
+    def __init__(self, cwd: str | None = None) -> None:
+        self._cwd = str(Path(cwd or os.getcwd()).resolve())
+        self._roots = _library_roots()
+        main_file = getattr(sys.modules.get("__main__"), "__file__", None)
+        self._main = str(Path(main_file).resolve()) if main_file else None
+        self._user: dict[str, bool] = {}
+        self._labels: dict[str, str] = {}
+
+    def is_cell(self, filename: str) -> bool:
+        """Whether `filename` names code typed into IPython rather than a file on disk."""
+        return (
+            _KERNEL_CELL.search(filename) is not None
+            or filename.startswith("<ipython-input-")
+            or _shell_cell_label(filename) is not None
+        )
+
+    def is_user_code(self, filename: str) -> bool:
+        """Whether `filename` is the user's own code.
+
+        User code is code typed into a cell or given to `exec`, the `__main__` script, or a
+        file under the working folder that is not part of an installed package or of the
+        interpreter. The workbench's own modules never count.
+        """
+        cached = self._user.get(filename)
+        if cached is None:
+            cached = self._user[filename] = self._classify(filename)
+        return cached
+
+    def _classify(self, filename: str) -> bool:
+        if filename in ("~", "") or filename.startswith("<frozen"):
+            return False
+        if filename.startswith("<") or self.is_cell(filename):
+            return True
+        path = str(Path(filename).resolve())
+        if path.startswith(_PACKAGE_DIR + os.sep):
+            return False
+        if path == self._main:
+            return True
+        if any(marker in Path(path).parts for marker in _LIBRARY_MARKERS):
+            return False
+        if any(path.startswith(root + os.sep) for root in self._roots):
+            return False
+        return path.startswith(self._cwd + os.sep)
+
+    def label(self, filename: str) -> str:
+        """A short, stable name for `filename` to show in tables.
+
+        Cells become `In[3]` (or `cell <hash>` when the shell is gone), installed packages
+        are shown from their package folder, the standard library from its root, files
+        under the working folder relative to it, and built-ins as an empty string.
+        """
+        cached = self._labels.get(filename)
+        if cached is None:
+            cached = self._labels[filename] = self._make_label(filename)
+        return cached
+
+    def _make_label(self, filename: str) -> str:
+        if filename == "~":
+            return ""
+        shell_label = _shell_cell_label(filename)
+        if shell_label is not None:
+            return shell_label
+        kernel_cell = _KERNEL_CELL.search(filename)
+        if kernel_cell is not None:
+            return f"cell {kernel_cell.group('hash')}"
+        if filename.startswith("<"):
+            return filename
+        path = Path(filename)
+        parts = path.parts
+        for marker in _LIBRARY_MARKERS:
+            if marker in parts:
+                index = len(parts) - 1 - parts[::-1].index(marker)
+                return "/".join(parts[index + 1 :])
+        resolved = str(path.resolve())
+        if resolved.startswith(self._cwd + os.sep):
+            return os.path.relpath(resolved, self._cwd)
+        for root in self._roots:
+            if resolved.startswith(root + os.sep):
+                return os.path.relpath(resolved, root)
+        return filename
+
+    @staticmethod
+    def line(filename: str, lineno: int) -> str:
+        """The source text of one line (stripped of its newline), or "" if unknown."""
+        return linecache.getline(filename, lineno).rstrip("\n")

@@ -1,0 +1,252 @@
+"""Turn what the collectors saw into the Report's pandas DataFrames.
+
+Each builder returns a frame with a fixed set of columns (see `COLUMNS`), even when empty,
+so user code can rely on the schema.
+"""
+
+from __future__ import annotations
+
+import tracemalloc
+from collections.abc import Callable
+from types import CodeType
+from typing import Any
+
+import pandas as pd
+
+from workbench.collectors.functions import StatsDict
+from workbench.collectors.lines import LineTimings
+from workbench.collectors.memory_lines import MemoryLines
+from workbench.source import SourceIndex, function_block
+
+__all__ = [
+    "COLUMNS",
+    "allocation_frame",
+    "exact_lines_frame",
+    "functions_frame",
+    "memory_lines_frame",
+    "sampled_lines_frame",
+    "timeline_frame",
+]
+
+COLUMNS: dict[str, dict[str, str]] = {
+    "functions": {
+        "function": "str",
+        "file": "str",
+        "line": "int64",
+        "ncalls": "int64",
+        "primitive_calls": "int64",
+        "tottime": "float64",
+        "cumtime": "float64",
+        "share": "float64",
+        "user_code": "bool",
+    },
+    "lines": {
+        "function": "str",
+        "file": "str",
+        "lineno": "int64",
+        "hits": "Int64",
+        "samples": "Int64",
+        "time": "float64",
+        "share": "float64",
+        "source": "str",
+        "method": "str",
+    },
+    "memory": {
+        "function": "str",
+        "file": "str",
+        "lineno": "int64",
+        "size": "int64",
+        "count": "int64",
+        "rss": "Int64",
+        "source": "str",
+        "user_code": "bool",
+        "method": "str",
+    },
+    "timeline": {"t": "float64", "rss": "int64"},
+}
+
+Row = dict[str, Any]
+
+
+def frame(kind: str, rows: list[Row]) -> pd.DataFrame:
+    """A DataFrame of `kind` ("functions", "lines", "memory", "timeline") with its dtypes."""
+    columns = COLUMNS[kind]
+    table = pd.DataFrame(rows, columns=list(columns))
+    return table.astype(columns).reset_index(drop=True)
+
+
+def functions_frame(stats: StatsDict, index: SourceIndex) -> pd.DataFrame:
+    """One row per function from cProfile's stats, by own time (tottime), highest first."""
+    total = sum(entry[2] for entry in stats.values()) or 1.0
+    rows: list[Row] = [
+        {
+            "function": name,
+            "file": index.label(filename),
+            "line": lineno,
+            "ncalls": nc,
+            "primitive_calls": cc,
+            "tottime": tt,
+            "cumtime": ct,
+            "share": tt / total,
+            "user_code": index.is_user_code(filename),
+        }
+        for (filename, lineno, name), (cc, nc, tt, ct, _) in stats.items()
+    ]
+    rows.sort(key=lambda r: (-float(r["tottime"]), -float(r["cumtime"]), str(r["function"])))
+    return frame("functions", rows)
+
+
+def _function_rows(
+    filename: str,
+    firstlineno: int,
+    name: str,
+    measure: Callable[[int], Row],
+    measured: set[int],
+    index: SourceIndex,
+) -> list[Row]:
+    """Rows for every line of a function's source, plus measured lines outside it."""
+    block = function_block(filename, firstlineno)
+    linenos = list(range(firstlineno, firstlineno + len(block)))
+    linenos += sorted(measured.difference(linenos))
+    label = index.label(filename)
+    return [
+        {"function": name, "file": label, "lineno": n, "source": index.line(filename, n)}
+        | measure(n)
+        for n in linenos
+    ]
+
+
+def _rank(rows: list[Row], order: list[str]) -> list[Row]:
+    """Functions in `order`; within each, the most expensive line first."""
+    position = {name: i for i, name in enumerate(order)}
+    return sorted(
+        rows,
+        key=lambda r: (position[str(r["_key"])], -float(r["time"]), int(r["lineno"])),
+    )
+
+
+def exact_lines_frame(
+    timings: LineTimings, unit: float, wall: float, index: SourceIndex
+) -> pd.DataFrame:
+    """Per-line hits and time from line_profiler, every line of each traced function."""
+    rows: list[Row] = []
+    totals: dict[str, float] = {}
+    for (filename, firstlineno, name), measures in timings.items():
+        by_line = {lineno: (hits, t * unit) for lineno, hits, t in measures}
+        key = f"{filename}:{firstlineno}"
+        totals[key] = sum(t for _, t in by_line.values())
+
+        def measure(n: int, by_line: dict[int, tuple[int, float]] = by_line) -> Row:
+            hits, seconds = by_line.get(n, (0, 0.0))
+            share = seconds / wall if wall > 0 else 0.0
+            return {"hits": hits, "samples": pd.NA, "time": seconds, "share": share}
+
+        for row in _function_rows(filename, firstlineno, name, measure, set(by_line), index):
+            rows.append(row | {"method": "traced", "_key": key})
+    order = sorted(totals, key=lambda k: -totals[k])
+    return frame("lines", _rank(rows, order))
+
+
+def _owner_key(code: CodeType) -> tuple[str, int, str]:
+    return (code.co_filename, code.co_firstlineno, code.co_name)
+
+
+def sampled_lines_frame(
+    counts: dict[tuple[CodeType, int], int],
+    total: int,
+    cpu_seconds: float,
+    index: SourceIndex,
+    max_functions: int,
+    relative: float = 0.25,
+) -> pd.DataFrame:
+    """Per-line sample counts for the hottest user functions of the run.
+
+    The hottest function always gets line detail; the next ones only when they matter
+    next to it (at least `relative` times its samples), so one dominant hotspot is shown
+    alone and several comparable stages are shown together.
+
+    Parameters:
+        counts: samples per (code, line) from the sampler.
+        total: all samples taken, in user code or not.
+        cpu_seconds: CPU time of the run; each sample stands for cpu_seconds / total.
+        max_functions: at most this many functions get line detail.
+        relative: the share of the hottest function's samples another function needs.
+    """
+    if not counts:
+        return frame("lines", [])
+    per_sample = cpu_seconds / total
+    by_function: dict[tuple[str, int, str], dict[int, int]] = {}
+    for (code, lineno), n in counts.items():
+        lines = by_function.setdefault(_owner_key(code), {})
+        lines[lineno] = lines.get(lineno, 0) + n
+    totals = {key: sum(lines.values()) for key, lines in by_function.items()}
+    chosen = sorted(totals, key=lambda k: (-totals[k], k))[:max_functions]
+    chosen = [key for key in chosen if totals[key] >= relative * totals[chosen[0]]]
+    rows: list[Row] = []
+    for key in chosen:
+        filename, firstlineno, name = key
+        lines = by_function[key]
+
+        def measure(n: int, lines: dict[int, int] = lines) -> Row:
+            samples = lines.get(n, 0)
+            return {
+                "hits": pd.NA,
+                "samples": samples,
+                "time": samples * per_sample,
+                "share": samples / total,
+            }
+
+        block_start = firstlineno if name != "<module>" else 0
+        for row in _function_rows(filename, block_start, name, measure, set(lines), index):
+            rows.append(row | {"method": "sampled", "_key": str(key)})
+    return frame("lines", _rank(rows, [str(key) for key in chosen]))
+
+
+def allocation_frame(
+    snapshot: tracemalloc.Snapshot | None, index: SourceIndex, limit: int = 50
+) -> pd.DataFrame:
+    """The lines holding the most traced memory in the snapshot nearest the peak."""
+    if snapshot is None:
+        return frame("memory", [])
+    rows: list[Row] = []
+    for stat in snapshot.statistics("lineno")[:limit]:
+        where = stat.traceback[0]
+        rows.append(
+            {
+                "function": "",
+                "file": index.label(where.filename),
+                "lineno": where.lineno,
+                "size": stat.size,
+                "count": stat.count,
+                "rss": pd.NA,
+                "source": index.line(where.filename, where.lineno).strip(),
+                "user_code": index.is_user_code(where.filename),
+                "method": "tracemalloc",
+            }
+        )
+    return frame("memory", rows)
+
+
+def memory_lines_frame(lines: MemoryLines, index: SourceIndex) -> pd.DataFrame:
+    """memory_profiler's per-line increments, every line of each function in source order."""
+    rows: list[Row] = []
+    for (filename, firstlineno, name), measures in lines.items():
+
+        def measure(n: int, measures: dict[int, tuple[float, float, int]] = measures) -> Row:
+            increment, rss, occurrences = measures.get(n, (0.0, 0.0, 0))
+            return {
+                "size": int(increment),
+                "count": occurrences,
+                "rss": int(rss) if occurrences else pd.NA,
+            }
+
+        for row in _function_rows(filename, firstlineno, name, measure, set(measures), index):
+            row["user_code"] = index.is_user_code(filename)
+            row["method"] = "memory_profiler"
+            rows.append(row)
+    return frame("memory", rows)
+
+
+def timeline_frame(samples: list[tuple[float, int]]) -> pd.DataFrame:
+    """RSS samples: `t` seconds since the start, `rss` bytes."""
+    return frame("timeline", [{"t": t, "rss": rss} for t, rss in samples])
