@@ -111,7 +111,7 @@ def test_summary_fields(default_report: workbench.Report) -> None:
     assert s.peak_memory
     assert s.memory_start
     assert s.peak_memory >= s.memory_start
-    assert s.lenses == ("memory (RSS)", "lines (sampled)", "functions")
+    assert s.lenses == ("memory (RSS)", "functions", "lines (sampled)")
     assert s.label == "pipeline(...)"
     assert s.hottest_line is not None
     assert "total += (v * k) % 7" in s.hottest_line

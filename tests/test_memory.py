@@ -10,6 +10,7 @@ MiB = 1 << 20
 
 
 def test_tracemalloc_peak_is_exact_enough_and_names_the_line() -> None:
+    """The block is freed before the run ends: the lines come from a snapshot near the peak."""
     with workbench.profiling(memory="tracemalloc", lines=None) as run:
         workloads.allocate(32)
     s = run.report.summary

@@ -59,14 +59,38 @@ class ProfileSession:
         named = options.named_functions
         self._memory_lines = MemoryLineCollector(named) if options.memory == "lines" else None
         self._lines = LineCollector(named) if named and options.memory != "lines" else None
+        # One CPU-time timer serves the "auto" line sampler and the heap snapshots.
+        counting = options.lines == "auto"
         self._sampler = (
-            LineSampler(self._index.is_user_code, options.sample_interval)
-            if options.lines == "auto"
+            LineSampler(
+                self._index.is_user_code,
+                options.sample_interval,
+                count_lines=counting,
+                on_tick=self._heap.check if self._heap else None,
+            )
+            if counting or self._heap
             else None
         )
-        self._started: list[Collector] = []
+        # Start order. cProfile goes before line_profiler because on 3.12+ both use the
+        # sys.monitoring profiler slot and only line_profiler can join a taken one. Once
+        # cProfile runs, __enter__ makes only calls into our collectors, whose callees are
+        # filtered out of the function table.
+        self._order: list[Collector] = [
+            c
+            for c in (
+                self._rss,
+                self._heap,
+                self._memory_lines,
+                self._functions,
+                self._lines,
+                self._sampler,
+            )
+            if c is not None
+        ]
+        self._n_started = 0
         self._hooks: HookState | None = None
-        self._times = (0.0, 0.0, 0.0, 0.0)
+        self._clock_start = (0.0, 0.0)
+        self._elapsed = (0.0, 0.0)
         self._started_at = ""
         self._report: Report | None = None
 
@@ -82,32 +106,16 @@ class ProfileSession:
         """Whether the profiled block has run (to its end or to an exception)."""
         return self._report is not None
 
-    def _collectors(self) -> list[Collector]:
-        ordered: list[Collector | None] = [
-            self._rss,
-            self._heap,
-            self._memory_lines,
-            self._lines,
-            self._sampler,
-            self._functions,
-        ]
-        return [c for c in ordered if c is not None]
-
     def __enter__(self) -> ProfileSession:
         if self._hooks is not None:
             raise WorkbenchError("a profiling session runs once; start a new one")
         self._hooks = HookState.capture()
         self._started_at = datetime.now().astimezone().isoformat(timespec="seconds")
-        *outer, innermost = self._collectors()
+        self._clock_start = (time.perf_counter(), time.process_time())
         try:
-            for collector in outer:
+            for collector in self._order:
+                self._n_started += 1  # counted before start: a failed start still stops
                 collector.start()
-                self._started.append(collector)
-            self._times = (time.perf_counter(), time.process_time(), 0.0, 0.0)
-            # cProfile last, and nothing of ours after it: calls made here would have no
-            # recorded caller and could not be told apart from the user's.
-            self._started.append(innermost)
-            innermost.start()
         except BaseException:
             self._stop_all()
             raise
@@ -119,8 +127,8 @@ class ProfileSession:
         exc: BaseException | None,
         tb: TracebackType | None,
     ) -> None:
-        wall0, cpu0, _, _ = self._times
-        self._times = (wall0, cpu0, time.perf_counter(), time.process_time())
+        wall0, cpu0 = self._clock_start
+        self._elapsed = (time.perf_counter() - wall0, time.process_time() - cpu0)
         self._stop_all()
         self._report = self._build(exc)
 
@@ -142,8 +150,9 @@ class ProfileSession:
     def _stop_all(self) -> None:
         """Stop every started lens, newest first; the first error is raised at the end."""
         first_error: BaseException | None = None
-        while self._started:
-            collector = self._started.pop()
+        while self._n_started:
+            self._n_started -= 1
+            collector = self._order[self._n_started]
             try:
                 collector.stop()
             except BaseException as error:  # keep stopping the others: hooks come first
@@ -157,13 +166,12 @@ class ProfileSession:
             raise first_error
 
     def _build(self, exc: BaseException | None) -> Report:
-        wall0, cpu0, wall1, cpu1 = self._times
-        wall, cpu = wall1 - wall0, cpu1 - cpu0
+        wall, cpu = self._elapsed
         index = self._index
         functions = tables.functions_frame(self._functions.stats, index)
         if self._lines is not None:
             lines = tables.exact_lines_frame(self._lines.timings, self._lines.unit, wall, index)
-        elif self._sampler is not None:
+        elif self._sampler is not None and self._sampler.count_lines:
             lines = tables.sampled_lines_frame(
                 self._sampler.counts,
                 self._sampler.total,
@@ -185,7 +193,7 @@ class ProfileSession:
             functions=functions,
             lines=lines,
             memory=self._memory_figures(),
-            lenses=tuple(c.lens for c in self._collectors()),
+            lenses=tuple(c.lens for c in self._order if c.lens),
             python_version=platform.python_version(),
             started_at=self._started_at,
             exc=exc,

@@ -1,59 +1,87 @@
-"""The default memory lens: the process's resident set size, sampled by a thread.
+"""The default memory lens: the process's resident set size, sampled by a child process.
 
-This is what memory_profiler's `memory_usage` measures, read with psutil from a thread of
-our own instead of memory_profiler's child process: a child process must be killed on
-faults (memory_profiler kills children it did not start) and can hang the kernel after a
-KeyboardInterrupt. Reading /proc costs microseconds and releases the GIL.
+This is what memory_profiler's `memory_usage` measures, but the sampler is a small child
+process of our own: no thread of ours runs Python code in the profiled process, which
+matters on Python 3.12+, where cProfile's `sys.monitoring` hook sees every thread. Unlike
+memory_profiler's child, ours ignores Ctrl-C (its parent decides when it stops) and exits
+on its own when its standard input closes, so a dying kernel never leaves it behind.
 """
 
 from __future__ import annotations
 
-import threading
-import time
+import os
+import subprocess
+import sys
 
-import psutil
+from workbench.errors import WorkbenchError
 
 __all__ = ["RssSampler"]
 
+# The child: samples the parent's RSS until stdin closes, then prints "t rss" lines.
+_CHILD = """
+import os, select, signal, sys, time
+import psutil
+signal.signal(signal.SIGINT, signal.SIG_IGN)
+parent, interval = psutil.Process(int(sys.argv[1])), float(sys.argv[2])
+samples = []
+def sample():
+    try:
+        samples.append((time.monotonic(), parent.memory_info().rss))
+    except psutil.Error:
+        pass
+sample()
+sys.stdout.write("ready\\n")
+sys.stdout.flush()
+while not select.select([sys.stdin], [], [], interval)[0]:
+    sample()
+sample()
+sys.stdout.write("".join(f"{t!r} {rss}\\n" for t, rss in samples))
+"""
+
 
 class RssSampler:
-    """Samples RSS every `interval` seconds from a daemon thread.
+    """Samples this process's RSS every `interval` seconds from a child process.
 
     Attributes:
-        samples: (seconds since start, RSS bytes), first and last taken at start and stop.
+        samples: (seconds since the first sample, RSS bytes); the first is taken before
+            the profiled code starts, the last after it ends.
     """
 
     lens = "memory (RSS)"
 
     def __init__(self, interval: float) -> None:
         self._interval = interval
-        self._process = psutil.Process()
-        self._done = threading.Event()
-        self._thread: threading.Thread | None = None
-        self._t0 = 0.0
+        self._child: subprocess.Popen[str] | None = None
         self.samples: list[tuple[float, int]] = []
 
-    def _sample(self) -> None:
-        self.samples.append((time.perf_counter() - self._t0, self._process.memory_info().rss))
-
-    def _run(self) -> None:
-        while not self._done.wait(self._interval):
-            self._sample()
-
     def start(self) -> None:
-        """Take the first sample and start the sampling thread."""
-        self._t0 = time.perf_counter()
-        self._sample()
-        self._thread = threading.Thread(target=self._run, name="workbench-rss", daemon=True)
-        self._thread.start()
+        """Start the child and wait for its first sample."""
+        self._child = subprocess.Popen(
+            [sys.executable, "-c", _CHILD, str(os.getpid()), repr(self._interval)],
+            stdin=subprocess.PIPE,
+            stdout=subprocess.PIPE,
+            text=True,
+            start_new_session=True,  # a terminal's Ctrl-C is for the user's code, not it
+        )
+        assert self._child.stdout is not None
+        if self._child.stdout.readline() != "ready\n":
+            self._child.wait()
+            raise WorkbenchError("the RSS sampler could not start (is psutil installed?)")
 
     def stop(self) -> None:
-        """Stop the thread and take the last sample."""
-        self._done.set()
-        if self._thread is not None:
-            self._thread.join()
-            self._thread = None
-        self._sample()
+        """Close the child's input, which makes it print its samples and exit."""
+        if self._child is None:
+            return
+        child, self._child = self._child, None
+        try:
+            output, _ = child.communicate(input="", timeout=30)
+        except subprocess.TimeoutExpired:
+            child.kill()
+            child.wait()
+            raise WorkbenchError("the RSS sampler did not answer; its samples are lost") from None
+        readings = [(float(t), int(rss)) for t, rss in (line.split() for line in output.splitlines())]
+        t0 = readings[0][0] if readings else 0.0
+        self.samples = [(t - t0, rss) for t, rss in readings]
 
     @property
     def peak(self) -> int:
@@ -64,3 +92,4 @@ class RssSampler:
     def baseline(self) -> int:
         """RSS when the run started, in bytes."""
         return self.samples[0][1]
+

@@ -22,11 +22,13 @@ _PACKAGE_DIR = str(Path(__file__).resolve().parent.parent)
 
 
 class LineSampler:
-    """Counts SIGPROF samples per user line.
+    """Counts SIGPROF samples per user line, and runs `on_tick` on every sample.
 
     Parameters:
         is_user_code: tells whether a file name is user code.
         interval: CPU seconds between samples.
+        count_lines: count samples per line (False: only run `on_tick`).
+        on_tick: called in the main thread on every tick (the heap lens's snapshots).
 
     Attributes:
         counts: samples per (code object, line number).
@@ -35,11 +37,20 @@ class LineSampler:
             another tool owns SIGPROF), else None.
     """
 
-    lens = "lines (sampled)"
-
-    def __init__(self, is_user_code: Callable[[str], bool], interval: float) -> None:
+    def __init__(
+        self,
+        is_user_code: Callable[[str], bool],
+        interval: float,
+        *,
+        count_lines: bool = True,
+        on_tick: Callable[[], None] | None = None,
+    ) -> None:
         self._is_user_code = is_user_code
         self._interval = interval
+        self.count_lines = count_lines
+        self._on_tick = on_tick
+        self._in_tick = False
+        self.lens = "lines (sampled)" if count_lines else ""
         self._user_files: dict[str, bool] = {}
         self._previous: Any = None
         self._running = False
@@ -51,16 +62,16 @@ class LineSampler:
         """Install the SIGPROF handler and start the CPU-time timer, if the platform can."""
         sigprof = getattr(signal, "SIGPROF", None)
         if sigprof is None:
-            self.unavailable = "this platform has no SIGPROF; 'auto' line detail is off"
+            self.unavailable = "this platform has no SIGPROF: no CPU-time sampling"
             return
         current = signal.getsignal(sigprof)
         if current not in (signal.SIG_DFL, None):
-            self.unavailable = "another tool handles SIGPROF; 'auto' line detail is off"
+            self.unavailable = "another tool handles SIGPROF: no CPU-time sampling"
             return
         try:
             self._previous = signal.signal(sigprof, self._on_sample)
         except ValueError:
-            self.unavailable = "not in the main thread; 'auto' line detail is off"
+            self.unavailable = "not in the main thread: no CPU-time sampling"
             return
         self._running = True
         signal.setitimer(signal.ITIMER_PROF, self._interval, self._interval)
@@ -76,6 +87,16 @@ class LineSampler:
     def _on_sample(self, signum: int, frame: FrameType | None) -> None:
         # Runs while cProfile may be on: subscripts and attributes only, no calls, so the
         # handler adds no rows to the function table (what it does add is filtered out).
+        if self._on_tick is not None and not self._in_tick:
+            # A slow tick (a heap snapshot) outlasts the interval: the next SIGPROF
+            # arrives inside it and must not start another.
+            self._in_tick = True
+            try:
+                self._on_tick()
+            finally:
+                self._in_tick = False
+        if not self.count_lines:
+            return
         self.total += 1
         user_files = self._user_files
         counts = self.counts
