@@ -66,6 +66,13 @@ def test_auto_lines_sample_the_hot_function_first(default_report: workbench.Repo
 def test_named_lines_are_traced_exactly() -> None:
     with workbench.profiling(lines=[workloads.score, workloads.parse]) as run:
         workloads.pipeline(50_000)
+    # cProfile still sees every call and return of the traced functions
+    callers = {
+        name: {caller[2] for caller in entry[4]}
+        for (_, _, name), entry in run.report.pstats().stats.items()  # type: ignore[attr-defined]
+    }
+    assert callers["score"] == {"pipeline"}
+    assert callers["render"] == {"pipeline"}
     lines = run.report.lines
     assert set(lines["method"]) == {"traced"}
     assert list(dict.fromkeys(lines["function"])) == ["score", "parse"]
