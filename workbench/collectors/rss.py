@@ -79,7 +79,9 @@ class RssSampler:
             child.kill()
             child.wait()
             raise WorkbenchError("the RSS sampler did not answer; its samples are lost") from None
-        readings = [(float(t), int(rss)) for t, rss in (line.split() for line in output.splitlines())]
+        readings = [
+            (float(t), int(rss)) for t, rss in (line.split() for line in output.splitlines())
+        ]
         t0 = readings[0][0] if readings else 0.0
         self.samples = [(t - t0, rss) for t, rss in readings]
 
@@ -92,4 +94,3 @@ class RssSampler:
     def baseline(self) -> int:
         """RSS when the run started, in bytes."""
         return self.samples[0][1]
-
