@@ -5,7 +5,7 @@ VENV ?= .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 # CI also runs the unit and magic tests on Python 3.13 (sys.monitoring-based profilers).
-PY313 ?= $(shell pyenv root 2>/dev/null)/versions/3.13.0/bin/python
+PY313 ?= $(or $(wildcard $(shell pyenv root 2>/dev/null)/versions/3.13.0/bin/python),$(wildcard $(HOME)/.pyenv/versions/3.13.0/bin/python),$(shell command -v python3.13),python3.13)
 VENV313 ?= .venv313
 ROOT_FLAG := $(if $(filter 0,$(shell id -u)),--allow-root,)
 
@@ -38,7 +38,7 @@ notebooks: setup
 		--nbval-sanitize-with notebooks/sanitize.cfg
 
 $(VENV313)/.installed: pyproject.toml
-	test -x $(PY313) || { echo "Python 3.13 not found at $(PY313); set PY313=..."; exit 1; }
+	command -v $(PY313) >/dev/null || { echo "Python 3.13 not found ($(PY313)); set PY313=/path/to/python3.13"; exit 1; }
 	test -x $(VENV313)/bin/python || $(PY313) -m venv $(VENV313)
 	$(VENV313)/bin/python -m pip install --quiet --disable-pip-version-check -e '.[test]'
 	touch $@

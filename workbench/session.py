@@ -1,8 +1,8 @@
 """One profiled execution: start every lens, run the code once, stop them all, build a Report.
 
-The session is the only place that knows the order of the lenses. cProfile starts last and
-stops first, so the other lenses' start and stop work stays out of the function table.
-Every hook is restored in `finally`, whatever the profiled code or a lens raised.
+The session is the only place that knows the order of the lenses (see `_order`). Every
+lens is stopped, newest first, whatever the profiled code or another lens raised, and the
+hooks are then compared with a snapshot taken before the first lens started.
 """
 
 from __future__ import annotations
@@ -36,6 +36,7 @@ __all__ = ["ProfileSession"]
 
 log = logging.getLogger(__name__)
 T = TypeVar("T")
+_ALLOCATION_ROWS = 50  # allocation sites kept in report.memory
 
 
 class ProfileSession:
@@ -184,7 +185,8 @@ class ProfileSession:
         if self._memory_lines is not None:
             memory = tables.memory_lines_frame(self._memory_lines.lines, index)
         else:
-            memory = tables.allocation_frame(self._heap.snapshot if self._heap else None, index)
+            top = self._heap.top_lines(_ALLOCATION_ROWS) if self._heap else []
+            memory = tables.allocation_frame(top, index)
         timeline = tables.timeline_frame(self._rss.samples if self._rss else [])
         summary = build_summary(
             label=self.label,

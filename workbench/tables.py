@@ -202,14 +202,10 @@ def sampled_lines_frame(
     return frame("lines", _rank(rows, [str(key) for key in chosen]))
 
 
-def allocation_frame(
-    snapshot: tracemalloc.Snapshot | None, index: SourceIndex, limit: int = 50
-) -> pd.DataFrame:
-    """The lines holding the most traced memory in the snapshot nearest the peak."""
-    if snapshot is None:
-        return frame("memory", [])
+def allocation_frame(statistics: list[tracemalloc.Statistic], index: SourceIndex) -> pd.DataFrame:
+    """The lines holding the most traced memory near the peak, largest first."""
     rows: list[Row] = []
-    for stat in snapshot.statistics("lineno")[:limit]:
+    for stat in statistics:
         where = stat.traceback[0]
         rows.append(
             {

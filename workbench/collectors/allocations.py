@@ -2,31 +2,43 @@
 
 The peak is exact (`tracemalloc.get_traced_memory`). To say which lines held that memory,
 `check` (called on every tick of the CPU-time timer, in the main thread) takes a snapshot
-each time the traced total doubles past the last snapshot, and `stop` takes one more: the
-largest snapshot is the one nearest the peak, and the doubling keeps the snapshots' total
-cost below twice the cost of the largest one. No thread of ours runs meanwhile: on Python
-3.12+ cProfile would record it.
+each time the traced total grows by a quarter past the last snapshot, and `stop` takes one
+more: the largest snapshot is the one nearest the peak, and the geometric growth keeps the
+snapshots' total cost within five times the cost of the largest one. No thread of ours
+runs meanwhile: on Python 3.12+ cProfile would record it.
 """
 
 from __future__ import annotations
 
 import cProfile
+import os
 import tracemalloc
 from pathlib import Path
 
 __all__ = ["AllocationCollector"]
 
 _FIRST_SNAPSHOT_BYTES = 1 << 20
+# A new snapshot when the heap has grown by this factor: the last one is then within 25%
+# of the peak, and all of them together cost at most 5x the largest.
+_GROWTH = 1.25
 # Allocations of the profilers themselves: tracemalloc, our package, and cProfile and
-# line_profiler building their statistics as they stop.
-_IGNORED = (
-    tracemalloc.Filter(False, tracemalloc.__file__),
-    tracemalloc.Filter(False, cProfile.__file__),
-    tracemalloc.Filter(False, "*/psutil/*"),
-    tracemalloc.Filter(False, "*/line_profiler/*"),
-    tracemalloc.Filter(False, "*/memory_profiler.py"),
-    tracemalloc.Filter(False, str(Path(__file__).resolve().parent.parent / "*")),
+# line_profiler building their statistics as they stop. Filtered per allocating line
+# when the report is built: Snapshot.filter_traces runs fnmatch on every trace in Python
+# (a second per MiB of small objects, measured), statistics() groups in C first.
+_OWN_FILES = (tracemalloc.__file__, cProfile.__file__)
+_OWN_FOLDERS = (
+    str(Path(__file__).resolve().parent.parent) + os.sep,
+    f"{os.sep}psutil{os.sep}",
+    f"{os.sep}line_profiler{os.sep}",
 )
+
+
+def _is_profiler_code(filename: str) -> bool:
+    return (
+        filename in _OWN_FILES
+        or filename.endswith("memory_profiler.py")
+        or any(folder in filename for folder in _OWN_FOLDERS)
+    )
 
 
 class AllocationCollector:
@@ -36,7 +48,7 @@ class AllocationCollector:
 
     Attributes:
         peak: largest traced size during the run, in bytes, above the size at start.
-        snapshot: the snapshot taken nearest the peak, filtered of the profilers' own.
+        snapshot: the snapshot taken nearest the peak.
         snapshot_size: traced bytes when that snapshot was taken.
     """
 
@@ -45,20 +57,28 @@ class AllocationCollector:
     def __init__(self) -> None:
         self._was_tracing = False
         self._start_size = 0
-        self._threshold = 0
+        self._threshold = 0.0
         self.peak = 0
         self.snapshot: tracemalloc.Snapshot | None = None
         self.snapshot_size = 0
 
     def _take(self, size: int) -> None:
-        self.snapshot = tracemalloc.take_snapshot().filter_traces(_IGNORED)
+        self.snapshot = tracemalloc.take_snapshot()
         self.snapshot_size = size
 
+    def top_lines(self, limit: int) -> list[tracemalloc.Statistic]:
+        """The lines holding the most memory in the snapshot nearest the peak, largest
+        first, without the profilers' own allocations."""
+        if self.snapshot is None:
+            return []
+        statistics = self.snapshot.statistics("lineno")
+        return [s for s in statistics if not _is_profiler_code(s.traceback[0].filename)][:limit]
+
     def check(self) -> None:
-        """Snapshot the heap if it has doubled since the last snapshot (timer tick)."""
+        """Snapshot the heap if it has grown enough since the last snapshot (timer tick)."""
         current = tracemalloc.get_traced_memory()[0]
         if current >= self._threshold:
-            self._threshold = self._start_size + 2 * (current - self._start_size)
+            self._threshold = self._start_size + _GROWTH * (current - self._start_size)
             self._take(current)
 
     def start(self) -> None:

@@ -27,7 +27,7 @@ _STYLE = """
 .awb-report th{text-align:right;font-weight:600;color:#57606a;padding:2px 8px;
  border-bottom:1px solid #d0d7de}
 .awb-report td{text-align:right;padding:1px 8px;white-space:nowrap}
-.awb-report td.awb-l{text-align:left}
+.awb-report .awb-l{text-align:left}
 .awb-report td.awb-src{text-align:left;font-family:ui-monospace,Menlo,Consolas,monospace;
  white-space:pre}
 .awb-report td.awb-bar{width:70px;padding:1px 4px}
@@ -45,7 +45,11 @@ def _table(table: Table) -> str:
     measures are in `awb-m` cells), `awb-row` for a ranking; rows too small for a bar
     are dimmed (`awb-minor`).
     """
-    head = "".join(f"<th>{escape(h)}</th>" for h in ("", *table.headers))
+    align = "r" + table.align
+    head = "".join(
+        f'<th class="awb-l">{escape(h)}</th>' if a == "l" else f"<th>{escape(h)}</th>"
+        for h, a in zip(("", *table.headers), align, strict=True)
+    )
     body = []
     last = len(table.headers) - 1
     for share, row in zip(table.shares, table.rows, strict=True):
