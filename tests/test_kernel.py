@@ -10,24 +10,11 @@ import pytest
 from nbclient import NotebookClient
 from nbclient.exceptions import CellExecutionError
 
+from tests.workloads import CELL_SOURCE
+
 pytestmark = pytest.mark.kernel
 
-SETUP = """
-%load_ext workbench
-def parse(n):
-    return [i % 97 for i in range(n)]
-
-def score(values):
-    total = 0
-    for v in values:
-        for k in range(12):
-            total += (v * k) % 7
-    return total
-
-def grow(n):
-    block = "x" * (n << 20)
-    return len(block)
-"""
+SETUP = "%load_ext workbench\n" + CELL_SOURCE
 
 CELLS = [
     SETUP,

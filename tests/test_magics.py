@@ -10,25 +10,10 @@ from IPython.core.error import UsageError
 from IPython.utils.capture import capture_output
 
 import workbench
+from tests.workloads import CELL_SOURCE
 from workbench.hooks import HookState
 
 pytestmark = pytest.mark.ipython
-
-CELL_FUNCTIONS = """
-def parse(n):
-    return [i % 97 for i in range(n)]
-
-def score(values):
-    total = 0
-    for v in values:
-        for k in range(12):
-            total += (v * k) % 7
-    return total
-
-def grow(n):
-    block = "x" * (n << 20)
-    return len(block)
-"""
 
 
 def run(ip: Any, code: str) -> tuple[Any, Any]:
@@ -44,7 +29,7 @@ def html_outputs(captured: Any) -> list[str]:
 
 @pytest.fixture(scope="module")
 def cell_ns(ip: Any) -> Any:
-    result, _ = run(ip, CELL_FUNCTIONS)
+    result, _ = run(ip, CELL_SOURCE)
     assert result.success
     return ip
 

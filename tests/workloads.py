@@ -66,3 +66,21 @@ def line_of(function: object, marker: str) -> int:
         if marker in text:
             return start + offset
     raise LookupError(marker)
+
+
+# The same pipeline as source text, for tests that define it in a notebook cell.
+CELL_SOURCE = """
+def parse(n):
+    return [i % 97 for i in range(n)]
+
+def score(values):
+    total = 0
+    for v in values:
+        for k in range(12):
+            total += (v * k) % 7
+    return total
+
+def grow(n):
+    block = "x" * (n << 20)
+    return len(block)
+"""

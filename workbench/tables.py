@@ -22,6 +22,7 @@ __all__ = [
     "COLUMNS",
     "allocation_frame",
     "exact_lines_frame",
+    "frame",
     "functions_frame",
     "memory_lines_frame",
     "sampled_lines_frame",
