@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
+import pytest
+
 import workbench
 from tests import workloads
 from workbench.tables import COLUMNS
@@ -71,3 +75,34 @@ def test_memory_off() -> None:
     assert run.report.summary.peak_memory is None
     assert run.report.memory.empty
     assert run.report.timeline.empty
+
+
+@pytest.mark.skipif(not Path("/proc").is_dir(), reason="reads process states from /proc")
+def test_rss_child_exits_when_its_parent_dies() -> None:
+    """A kernel that dies mid-run leaves no sampler process behind."""
+    import subprocess
+    import sys
+    import time
+
+    script = (
+        "import os, sys\n"
+        "from workbench.collectors.rss import RssSampler\n"
+        "s = RssSampler(0.01)\n"
+        "s.start()\n"
+        "print(s._child.pid, flush=True)\n"
+        "os._exit(0)  # no stop(), no cleanup: as if the kernel were killed\n"
+    )
+    parent = subprocess.run(
+        [sys.executable, "-c", script], capture_output=True, text=True, check=True, timeout=60
+    )
+    child = int(parent.stdout)
+    deadline = time.monotonic() + 10
+    while time.monotonic() < deadline:
+        try:
+            state = Path(f"/proc/{child}/stat").read_text().split(")")[-1].split()[0]
+        except FileNotFoundError:
+            return  # exited and reaped
+        if state == "Z":
+            return  # exited; whoever adopted it has not reaped it yet
+        time.sleep(0.05)
+    raise AssertionError(f"RSS sampler {child} outlived its parent")
