@@ -7,9 +7,10 @@ STAMP := $(VENV)/.installed
 # CI also runs the unit and magic tests on Python 3.13 (sys.monitoring-based profilers).
 PY313 ?= $(or $(wildcard $(shell pyenv root 2>/dev/null)/versions/3.13.0/bin/python),$(wildcard $(HOME)/.pyenv/versions/3.13.0/bin/python),$(shell command -v python3.13),python3.13)
 VENV313 ?= .venv313
+VENV_BENCH ?= .venv-bench
 ROOT_FLAG := $(if $(filter 0,$(shell id -u)),--allow-root,)
 
-.PHONY: setup lab test lint typecheck unit notebooks test-py313 clean
+.PHONY: setup lab test lint typecheck unit notebooks bench bench-smoke test-py313 clean
 
 $(STAMP): pyproject.toml
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -21,7 +22,7 @@ setup: $(STAMP)
 lab: setup
 	$(VENV)/bin/jupyter lab --ip 127.0.0.1 $(ROOT_FLAG) notebooks/
 
-test: setup lint typecheck unit notebooks
+test: setup lint typecheck unit notebooks bench-smoke
 
 lint: setup
 	$(VENV)/bin/ruff check .
@@ -37,6 +38,21 @@ notebooks: setup
 	$(PY) -m pytest -p no:cacheprovider --nbval notebooks \
 		--nbval-sanitize-with notebooks/sanitize.cfg
 
+# The benchmarks' own environment: the workbench plus the anchors it is compared with.
+$(VENV_BENCH)/.installed: pyproject.toml benchmarks/requirements.txt
+	test -x $(VENV_BENCH)/bin/python || $(PYTHON) -m venv $(VENV_BENCH)
+	$(VENV_BENCH)/bin/python -m pip install --quiet --disable-pip-version-check \
+		-e . -r benchmarks/requirements.txt
+	touch $@
+
+# Minutes: every tool on every workload, 5 A/B pairs each; writes benchmarks/RESULTS.md.
+bench: $(VENV_BENCH)/.installed
+	$(VENV_BENCH)/bin/python benchmarks/run.py
+
+# Seconds: tiny scale, one pair, so the harness cannot rot; asserts nothing about speed.
+bench-smoke: $(VENV_BENCH)/.installed
+	$(VENV_BENCH)/bin/python benchmarks/run.py --smoke --out $(VENV_BENCH)/RESULTS-smoke.md
+
 $(VENV313)/.installed: pyproject.toml
 	command -v $(PY313) >/dev/null || { echo "Python 3.13 not found ($(PY313)); set PY313=/path/to/python3.13"; exit 1; }
 	test -x $(VENV313)/bin/python || $(PY313) -m venv $(VENV313)
@@ -47,4 +63,4 @@ test-py313: $(VENV313)/.installed
 	$(VENV313)/bin/python -m pytest -p no:cacheprovider tests
 
 clean:
-	rm -rf $(VENV) $(VENV313) build *.egg-info
+	rm -rf $(VENV) $(VENV313) $(VENV_BENCH) build *.egg-info

@@ -3,12 +3,14 @@
 memory_profiler's `CodeMap.add` refuses code whose file is not on disk, which is every
 function defined in a notebook cell. Our `CodeMap` takes the source from `linecache`
 (where IPython keeps every cell) and writes no file. Two costs of the original are also
-removed, keeping its bookkeeping: one `psutil.Process` serves every reading instead of a
-new one per traced line, and frames of other functions get no line tracing at all.
+removed, keeping its bookkeeping: RSS is read straight from /proc/self/statm through one
+open file (psutil where there is no /proc) instead of a new `psutil.Process` per traced
+line, and frames of other functions get no line tracing at all.
 """
 
 from __future__ import annotations
 
+import os
 import warnings
 from collections.abc import Callable, Sequence
 from types import CodeType, FrameType
@@ -32,12 +34,36 @@ MemoryLines = dict[tuple[str, int, str], dict[int, tuple[float, float, int]]]
 _TraceFunction = Callable[[FrameType, str, Any], Any]
 
 
+class _RssReader:
+    """Reads this process's RSS in bytes as cheaply as the platform allows (once per line):
+    /proc/self/statm through one open descriptor, else psutil."""
+
+    def __init__(self) -> None:
+        self._page = os.sysconf("SC_PAGE_SIZE") if hasattr(os, "sysconf") else 4096
+        try:
+            self._fd: int | None = os.open("/proc/self/statm", os.O_RDONLY)
+        except OSError:
+            self._fd = None
+            self._process = psutil.Process()
+
+    def __call__(self) -> int:
+        if self._fd is None:
+            return int(self._process.memory_info().rss)
+        return int(os.pread(self._fd, 128, 0).split()[1]) * self._page
+
+    def close(self) -> None:
+        if self._fd is not None:
+            os.close(self._fd)
+            self._fd = None
+            self._process = psutil.Process()  # still answers if read after closing
+
+
 class _LinecacheCodeMap(memory_profiler.CodeMap):  # type: ignore[misc]
     """memory_profiler's CodeMap that reads source from linecache and measures in bytes."""
 
     def __init__(self) -> None:
         super().__init__(include_children=False, backend="psutil")
-        self._process = psutil.Process()
+        self.rss = _RssReader()
 
     def add(self, code: CodeType, toplevel_code: CodeType | None = None) -> None:
         if code in self:
@@ -61,7 +87,7 @@ class _LinecacheCodeMap(memory_profiler.CodeMap):  # type: ignore[misc]
 
     def trace(self, code: CodeType, lineno: int, prev_lineno: int | None) -> None:
         # The same arithmetic as memory_profiler's CodeMap.trace, on one reused Process.
-        memory = float(self._process.memory_info().rss)
+        memory = float(self.rss())
         measures = self[code]
         previous = measures.get(lineno)
         previous_line = measures.get(prev_lineno) if prev_lineno else None
@@ -122,6 +148,7 @@ class MemoryLineCollector:
         """Restore the previous trace function and keep the per-line measures."""
         self._profiler.disable_by_count()
         code_map = self._profiler.code_map
+        code_map.rss.close()
         for filename, code, _ in code_map._toplevel:
             key = (filename, code.co_firstlineno, code.co_name)
             self.lines[key] = dict(code_map[code])

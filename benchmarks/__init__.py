@@ -1,0 +1,1 @@
+"""Benchmarks: what each workbench mode costs and how right it is, beside the anchors."""
