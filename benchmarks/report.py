@@ -106,7 +106,16 @@ def render(
     for name, shares in results.shares.items():
         share = statistics.median(shares)
         out.append(f"| {name} | {share * 100:.1f}% | {(share - results.truth_share) * 100:+.1f} |")
-    out += ["", "## Peak memory on W3 (ETL)", "", "| tool | peak | what it is |", "|---|---|---|"]
+    out += [
+        "",
+        "## Peak memory on W3 (ETL)",
+        "",
+        "RSS figures are of the benchmark process, which keeps memory that earlier runs freed;",
+        "/usr/bin/time runs the workload alone in a fresh process.",
+        "",
+        "| tool | peak | what it is |",
+        "|---|---|---|",
+    ]
     if results.exact_peak is not None:
         out.append(f"| tracemalloc alone | {results.exact_peak / MiB:.1f} MiB | Python heap |")
     if results.max_rss is not None:
