@@ -29,6 +29,11 @@ class Results:
     truth_share: float = 0.0
     exact_peak: float | None = None
     max_rss: int | None = None
+    failures: list[str] = field(default_factory=list)
+
+    def fail(self, tool: str, workload: str, why: str) -> None:
+        self.ratios.setdefault(tool, {}).setdefault(workload, [])
+        self.failures.append(f"{tool} on {workload}: {why}")
 
     def add(
         self, tool: str, workload: str, ratio: float, share: float | None, peak: int | None
@@ -39,19 +44,26 @@ class Results:
         if peak is not None and workload.startswith("W3"):
             self.peaks.setdefault(tool, []).append(peak)
 
+    def measured(self, tool: str, workloads: Sequence[str]) -> list[str]:
+        """The workloads on which `tool` has at least one measurement."""
+        return [w for w in workloads if self.ratios.get(tool, {}).get(w)]
+
     def median(self, tool: str, workload: str) -> float:
         return statistics.median(self.ratios[tool][workload])
 
     def overall(self, tool: str, workloads: Sequence[str]) -> float:
-        """The median over workloads of the per-workload median ratio."""
-        return statistics.median(self.median(tool, w) for w in workloads)
+        """The median over workloads of the per-workload median ratio (measured ones)."""
+        return statistics.median(self.median(tool, w) for w in self.measured(tool, workloads))
 
     def relative(self, tool: str, anchor: str, workloads: Sequence[str]) -> float:
         """Median over workloads of (tool's median ratio / anchor's median ratio)."""
-        return statistics.median(self.median(tool, w) / self.median(anchor, w) for w in workloads)
+        both = [w for w in self.measured(tool, workloads) if w in self.measured(anchor, workloads)]
+        return statistics.median(self.median(tool, w) / self.median(anchor, w) for w in both)
 
 
 def _cell(values: list[float]) -> str:
+    if not values:
+        return "failed"
     return f"{statistics.median(values):.2f} ({min(values):.2f}-{max(values):.2f})"
 
 
@@ -94,6 +106,9 @@ def render(
         name = f"**{tool.name}**" if tool.ours else tool.name
         overall = results.overall(tool.name, workloads)
         out.append(f"| {name}{star} | " + " | ".join(cells) + f" | {overall:.2f} |")
+    if results.failures:
+        out += ["", "Failed runs (their cells say so; medians use the other workloads):", ""]
+        out += [f"- {failure}" for failure in results.failures]
     out += ["", "## Targets", "", *_targets(results, workloads)]
     out += ["", "## Accuracy: the W4 hot stage's share of the stages' time", ""]
     out += [

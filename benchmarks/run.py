@@ -50,7 +50,11 @@ def measure(
                 gc.collect()
                 a: Measure = tool.baseline(fn, workload)
                 gc.collect()
-                b: Measure = tool.run(fn, workload)
+                try:
+                    b: Measure = tool.run(fn, workload)
+                except Exception as error:  # a crashing anchor must not sink the others
+                    results.fail(tool.name, name, _describe(error))
+                    continue
                 results.add(tool.name, name, b.wall / a.wall, b.hot_share, b.peak)
             log(f"{name}: repetition {rep + 1}/{reps} done")
     truth = [pipeline.stage_seconds(scale) for _ in range(reps)]
@@ -63,6 +67,15 @@ def measure(
         )
         results.max_rss = max_rss(etl_name, scale)
     return results
+
+
+def _describe(error: Exception) -> str:
+    """One line about a tool's failure, with the end of a subprocess's error output."""
+    stderr = getattr(error, "stderr", None)
+    if isinstance(stderr, bytes):
+        stderr = stderr.decode(errors="replace")
+    tail = " | ".join(str(stderr or "").strip().splitlines()[-2:])
+    return f"{type(error).__name__}: {error}" + (f" ({tail})" if tail else "")
 
 
 def main(argv: list[str] | None = None) -> int:

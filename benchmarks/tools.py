@@ -186,7 +186,10 @@ def _scalene_share(path: Path, workload: ModuleType) -> float | None:
         return None
     data = json.loads(path.read_text())
     own: dict[str, float] = {}  # Scalene reports each function's own CPU share
-    for info in data.get("files", {}).values():
+    source = str(Path(workload.__file__).resolve())
+    for filename, info in data.get("files", {}).items():
+        if str(Path(filename).resolve()) != source:
+            continue  # a function of the same name elsewhere is not a stage
         for function in info.get("functions", []):
             name = str(function.get("line", "")).split(".")[-1]
             percent = float(function.get("n_cpu_percent_python", 0)) + float(
@@ -275,6 +278,9 @@ TOOLS = [
         "Scalene CPU+memory",
         _scalene(cpu_only=False),
         baseline=python_subprocess,
-        scale=0.3,  # up to 111x on asyncio code (shared/DESIGN.md)
+        # Full size: Scalene samples every ~10 ms, and shorter runs give it too few samples
+        # to split W4's stages (17-56% run to run at 0.3, measured). Asyncio code can cost
+        # it 111x (shared/DESIGN.md), so W5 runs at 0.3.
+        scale_by_workload=(("W5 asyncio", 0.3),),
     ),
 ]

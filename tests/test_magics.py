@@ -177,3 +177,19 @@ def test_help_documents_the_options(cell_ns: Any) -> None:
     options = ("-l FUNC", "--lines FUNC", "{rss,tracemalloc,lines,off}", "-o VAR", "-s DIR")
     for option in (*options, "-q", "--overwrite", "-t TOP"):
         assert option in doc
+
+
+@pytest.mark.parametrize(
+    ("line", "expected"),
+    [
+        ("-t5 -lscore run(x)", ("-t5 -lscore", "run(x)")),
+        ("-l score -m lines x = f(1)", ("-l score -m lines", "x = f(1)")),
+        ("--lines=a --top 3 -q f()", ("--lines=a --top 3 -q", "f()")),
+        ("-1 * f()", ("", "-1 * f()")),
+        ('-s "my dir" --overwrite g("-q")', ('-s "my dir" --overwrite', 'g("-q")')),
+    ],
+)
+def test_line_magic_options_and_statement_split(line: str, expected: tuple[str, str]) -> None:
+    from workbench.ipython.magics import _split_line
+
+    assert _split_line(line) == expected

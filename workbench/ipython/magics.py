@@ -27,7 +27,7 @@ __all__ = ["WorkbenchMagics"]
 
 # Leading options of the line magic; what follows them is the statement, kept verbatim.
 _OPTION = re.compile(
-    r"""\s*(?P<flag>-[lmtos]|--(?:lines|memory|top|output|save))(?:\s+|=)"""
+    r"""\s*(?P<flag>-[lmtos]\s*|--(?:lines|memory|top|output|save)(?:\s+|=))"""
     r"""(?P<value>"[^"]*"|'[^']*'|\S+)|\s*(?P<switch>-q|--quiet|--overwrite)(?=\s|$)"""
 )
 
