@@ -47,7 +47,7 @@ def _stage_share(cumtime: dict[str, float], workload: ModuleType) -> float | Non
     """The hot stage's share of the stages' inclusive time (a sampling tool may not see
     a stage as short as W4's `write`; the stages it saw count)."""
     stages = [s for s in getattr(workload, "STAGES", ()) if s in cumtime]
-    if workload.__dict__.get("HOT_STAGE") not in stages or len(stages) < 2:
+    if getattr(workload, "HOT_STAGE", None) not in stages or len(stages) < 2:
         return None
     return cumtime[workload.HOT_STAGE] / sum(cumtime[s] for s in stages)
 

@@ -72,10 +72,11 @@ class ProfileSession:
             if counting or self._heap
             else None
         )
-        # Start order. cProfile goes before line_profiler because on 3.12+ both use the
-        # sys.monitoring profiler slot and only line_profiler can join a taken one. Once
-        # cProfile runs, __enter__ makes only calls into our collectors, whose callees are
-        # filtered out of the function table.
+        # Start order. cProfile goes before line_profiler: on 3.12+ a line_profiler in its
+        # sys.monitoring mode could join cProfile's profiler slot but not the reverse (we
+        # load it in its legacy mode; see collectors/lines.py). Once cProfile runs,
+        # __enter__ makes only calls into our collectors, whose callees are filtered out
+        # of the function table.
         self._order: list[Collector] = [
             c
             for c in (

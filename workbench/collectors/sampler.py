@@ -85,8 +85,8 @@ class LineSampler:
         self._running = False
 
     def _on_sample(self, signum: int, frame: FrameType | None) -> None:
-        # Runs while cProfile may be on: subscripts and attributes only, no calls, so the
-        # handler adds no rows to the function table (what it does add is filtered out).
+        # Runs while cProfile may be on: it calls only code of our package (and what that
+        # calls), which the function table filters out, so the user's rows stay exact.
         if self._on_tick is not None and not self._in_tick:
             # A slow tick (a heap snapshot) outlasts the interval: the next SIGPROF
             # arrives inside it and must not start another.
