@@ -40,3 +40,34 @@ def ip() -> Any:
     shell.display_formatter.active_types = list(shell.display_formatter.format_types)
     shell.run_cell("%load_ext workbench", store_history=True)
     return shell
+
+
+LATENCY = 0.05  # seconds the test HTTP server takes per response
+
+
+@pytest.fixture(scope="session")
+def latency_server() -> Iterator[str]:
+    """Base URL of a loopback HTTP server (a child process) answering after LATENCY s."""
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    script = Path(__file__).with_name("latency_server.py")
+    server = subprocess.Popen(
+        [sys.executable, str(script), str(LATENCY)],
+        stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        assert server.stdout is not None
+        port = int(server.stdout.readline())
+        yield f"http://127.0.0.1:{port}"
+    finally:
+        assert server.stdin is not None
+        server.stdin.close()  # the server exits when its stdin closes
+        try:
+            server.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            server.kill()
+            server.wait()

@@ -37,12 +37,17 @@ print("checks passed")
 ]
 
 
-def execute(cells: list[str], tmp_path: Path) -> Any:
+def execute(cells: list[str], tmp_path: Path, *, allow_errors: bool = False) -> Any:
+    """Run the cells as a notebook in a fresh python3 kernel; the executed notebook."""
     notebook = nbformat.v4.new_notebook()
     notebook.cells = [nbformat.v4.new_code_cell(source) for source in cells]
     notebook.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3"}
     client = NotebookClient(
-        notebook, timeout=180, kernel_name="python3", resources={"metadata": {"path": tmp_path}}
+        notebook,
+        timeout=180,
+        kernel_name="python3",
+        allow_errors=allow_errors,
+        resources={"metadata": {"path": tmp_path}},
     )
     client.execute()
     return notebook
@@ -76,19 +81,66 @@ def test_fault_in_a_real_kernel_shows_report_and_stops_run_all(tmp_path: Path) -
 
 
 def test_fault_outputs_in_a_real_kernel(tmp_path: Path) -> None:
-    notebook = nbformat.v4.new_notebook()
     cells = [SETUP, "%%architect_profile\nfirst = parse(10)\nraise ValueError('bad record')"]
-    notebook.cells = [nbformat.v4.new_code_cell(source) for source in cells]
-    client = NotebookClient(
-        notebook,
-        timeout=180,
-        kernel_name="python3",
-        allow_errors=True,
-        resources={"metadata": {"path": tmp_path}},
-    )
-    client.execute()
+    notebook = execute(cells, tmp_path, allow_errors=True)
     outputs = notebook.cells[1].outputs
     kinds = [o["output_type"] for o in outputs]
     assert kinds == ["display_data", "error"]
     assert "incomplete" in outputs[0]["data"]["text/html"]
     assert outputs[1]["ename"] == "ValueError"
+
+
+ASYNC_SETUP = """%load_ext workbench
+import asyncio, sys, httpx
+from workbench.collectors.tasks import HANDLE_RUN
+
+async def fetch_all(client, urls):
+    return [(await client.get(url)).text for url in urls]
+
+async def tick(n):
+    for _ in range(n):
+        await asyncio.sleep(0.001)
+    return n
+"""
+
+
+def test_await_cells_in_a_real_kernel(tmp_path: Path, latency_server: str) -> None:
+    cells = [
+        ASYNC_SETUP,
+        f"client = httpx.AsyncClient()\nurls = ['{latency_server}/' + str(i) for i in range(6)]\n"
+        "await client.get(urls[0])  # the client is now bound to the kernel's loop\n"
+        "kernel_loop = asyncio.get_running_loop()",
+        "%%architect_profile -o rep\nresults = await fetch_all(client, urls)\n"
+        "inside_loop = asyncio.get_running_loop()",
+        "%%architect_profile -q -o rep2\ncounts = await asyncio.gather(tick(1), tick(2), tick(3))",
+        """
+assert results == [f"item {i}" for i in range(6)]
+assert inside_loop is kernel_loop
+s = rep.summary
+assert s.waiting_seconds >= 0.8 * s.wall_seconds, (s.waiting_seconds, s.wall_seconds)
+host = rep.tasks[rep.tasks["coroutine"].str.startswith("cell: results")].iloc[0]
+assert host["resumptions"] >= len(urls)
+assert "fetch_all" in set(rep.functions["function"])
+assert "_run_once" not in set(rep.functions["function"])
+assert counts == [1, 2, 3]
+ticks = rep2.tasks[rep2.tasks["coroutine"] == "tick"]
+assert sorted(ticks["resumptions"]) == [1, 2, 3]
+print("checks passed")
+""",
+        "%%architect_profile\nawait asyncio.sleep(0.01)\nraise ValueError('bad page')",
+        "assert sys.getprofile() is None and asyncio.events.Handle._run is HANDLE_RUN\n"
+        "await client.aclose()\nprint('restored')",
+    ]
+    notebook = execute(cells, tmp_path, allow_errors=True)
+    outputs = [cell.outputs for cell in notebook.cells]
+    errors = [i for i, out in enumerate(outputs) if any(o["output_type"] == "error" for o in out)]
+    assert errors == [5], [o for i in errors for o in outputs[i] if o["output_type"] == "error"]
+    (shown,) = [o for o in outputs[2] if o["output_type"] == "display_data"]
+    assert "waiting" in shown["data"]["text/plain"]
+    assert "Tasks: top" in shown["data"]["text/html"]
+    assert outputs[4][-1]["text"] == "checks passed\n"
+    kinds = [o["output_type"] for o in outputs[5]]
+    assert kinds == ["display_data", "error"]
+    assert "incomplete" in outputs[5][0]["data"]["text/html"]
+    assert outputs[5][1]["ename"] == "ValueError"
+    assert outputs[6][-1]["text"] == "restored\n"

@@ -190,6 +190,6 @@ def test_help_documents_the_options(cell_ns: Any) -> None:
     ],
 )
 def test_line_magic_options_and_statement_split(line: str, expected: tuple[str, str]) -> None:
-    from workbench.ipython.magics import _split_line
+    from workbench.ipython.magics import split_line
 
-    assert _split_line(line) == expected
+    assert split_line(line) == expected

@@ -3,9 +3,10 @@
 Public API::
 
     report = workbench.profile(fn, *args, **kwargs)
-    with workbench.profiling(lines=[fn], memory="tracemalloc") as run:
+    report = await workbench.profile_async(coro_fn, *args, **kwargs)
+    with workbench.profiling(lines=[fn], memory="tracemalloc") as run:   # or async with
         ...
-    run.report.functions        # pandas DataFrames: functions, lines, memory, timeline
+    run.report.functions        # DataFrames: functions, lines, memory, timeline, tasks
 
 In IPython or Jupyter: `%load_ext workbench`, then `%architect_profile` and
 `%%architect_profile`.
@@ -15,7 +16,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from workbench.api import profile, profiling
+from workbench.api import profile, profile_async, profiling
 from workbench.errors import (
     OptionError,
     ProfilerBusyError,
@@ -39,6 +40,7 @@ __all__ = [
     "WorkbenchError",
     "load_ipython_extension",
     "profile",
+    "profile_async",
     "profiling",
     "unload_ipython_extension",
 ]

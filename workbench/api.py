@@ -9,7 +9,7 @@ from workbench.options import MemoryMode, ProfileOptions
 from workbench.report import Report
 from workbench.session import ProfileSession
 
-__all__ = ["profile", "profiling"]
+__all__ = ["profile", "profile_async", "profiling"]
 
 
 def _label(fn: Callable[..., Any]) -> str:
@@ -33,6 +33,31 @@ def profile(fn: Callable[..., Any], /, *args: Any, **kwargs: Any) -> Report:
     return ProfileSession(ProfileOptions(), label=_label(fn)).run(fn, *args, **kwargs)
 
 
+async def profile_async(fn: Callable[..., Any], /, *args: Any, **kwargs: Any) -> Report:
+    """Await `fn(*args, **kwargs)` exactly once with the default lenses, on the running loop.
+
+    Besides `profile`'s tables, the report splits the time into CPU and waiting (the event
+    loop idle in its selector) and has `report.tasks`: every task the call started, with
+    its resumptions, CPU time and waiting time. Functions and lines are charged to the
+    coroutines, not to the event loop.
+
+    Example::
+
+        report = await workbench.profile_async(fetch_all, client, urls)
+
+    Returns:
+        The Report; `report.result` is what the awaited call returned.
+
+    Raises:
+        Whatever the awaited call raises, unchanged (use `async with profiling()` to keep
+        the partial report).
+        OptionError: `fn` did not return an awaitable.
+        ProfilerBusyError: another profiler is already running in this thread.
+    """
+    session = ProfileSession(ProfileOptions(), label=_label(fn))
+    return await session.run_async(fn, *args, **kwargs)
+
+
 def profiling(
     *,
     lines: str | Callable[..., Any] | Sequence[Callable[..., Any]] | None = "auto",
@@ -48,6 +73,10 @@ def profiling(
         with workbench.profiling(lines=[transform], memory="tracemalloc") as run:
             out = pipeline(records)
         run.report.lines
+
+        async with workbench.profiling() as run:   # inside a coroutine
+            pages = await fetch_all(client, urls)
+        run.report.tasks
 
     Parameters:
         lines: "auto" (hottest user functions of this run, sampled), None / "off", or

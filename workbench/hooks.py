@@ -6,6 +6,7 @@ has stopped; tests do the same around every fault path.
 
 from __future__ import annotations
 
+import asyncio
 import signal
 import sys
 import tracemalloc
@@ -29,6 +30,16 @@ def _sigprof_handler() -> object:
     return None if sigprof is None else signal.getsignal(sigprof)
 
 
+def _asyncio_hooks() -> tuple[object, bool]:
+    """`asyncio.events.Handle._run`, and whether the running loop's selector is wrapped."""
+    try:
+        loop = asyncio.get_running_loop()
+    except RuntimeError:
+        loop = None
+    selector = getattr(loop, "_selector", None)
+    return asyncio.events.Handle._run, "select" in getattr(selector, "__dict__", {})
+
+
 @dataclass(frozen=True)
 class HookState:
     """What the profiling hooks of this thread and process are set to at one moment.
@@ -39,6 +50,8 @@ class HookState:
         tracemalloc: whether tracemalloc is tracing.
         monitoring: the tool name in each `sys.monitoring` slot (empty before 3.12).
         sigprof: the SIGPROF handler (the line sampler uses it).
+        asyncio: asyncio's callback runner, and whether the running loop's selector is
+            wrapped (the tasks lens wraps both).
     """
 
     profile: object
@@ -46,6 +59,7 @@ class HookState:
     tracemalloc: bool
     monitoring: tuple[str | None, ...]
     sigprof: object
+    asyncio: tuple[object, bool]
 
     @classmethod
     def capture(cls) -> HookState:
@@ -56,6 +70,7 @@ class HookState:
             tracemalloc=tracemalloc.is_tracing(),
             monitoring=_monitoring_tools(),
             sigprof=_sigprof_handler(),
+            asyncio=_asyncio_hooks(),
         )
 
     def differences(self, other: HookState) -> list[str]:
@@ -68,7 +83,7 @@ class HookState:
             Human-readable lines, empty when both snapshots agree.
         """
         changed = []
-        for name in ("profile", "trace", "tracemalloc", "monitoring", "sigprof"):
+        for name in ("profile", "trace", "tracemalloc", "monitoring", "sigprof", "asyncio"):
             before, after = getattr(self, name), getattr(other, name)
             if before != after:
                 changed.append(f"{name}: {before!r} -> {after!r}")

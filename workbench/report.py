@@ -18,7 +18,7 @@ import pandas as pd
 
 __all__ = ["Report", "Summary"]
 
-TABLES = ("functions", "lines", "memory", "timeline")
+TABLES = ("functions", "lines", "memory", "timeline", "tasks")
 
 
 @dataclass(frozen=True)
@@ -29,6 +29,8 @@ class Summary:
         label: what ran (a call or a statement).
         wall_seconds: elapsed time of the profiled code, profilers included.
         cpu_seconds: process CPU time over the same span.
+        waiting_seconds: time an asyncio event loop sat blocked in its selector, waiting
+            for I/O or timers; None when no event loop ran.
         peak_memory: the peak in bytes, per `memory_source`; None when no memory lens ran.
         memory_source: "rss" (the whole process's resident set, interpreter included),
             "tracemalloc" (the Python heap allocated during the run) or "none".
@@ -42,6 +44,8 @@ class Summary:
         complete: False when the profiled code raised; the tables cover what ran.
         error: the exception as "Type: message" when not complete.
         notes: caveats about this run (for example a lens that could not run here).
+        warnings: problems with what was profiled (returned a coroutine never awaited,
+            a generator never consumed): the profile misses work.
     """
 
     label: str
@@ -59,6 +63,8 @@ class Summary:
     complete: bool
     error: str | None = None
     notes: tuple[str, ...] = ()
+    waiting_seconds: float | None = None
+    warnings: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True, eq=False)
@@ -76,6 +82,12 @@ class Report:
         memory: where memory went by line (tracemalloc sites or memory_profiler lines).
             Columns: function, file, lineno, size, count, rss, source, user_code, method.
         timeline: RSS samples during the run: t (seconds since start), rss (bytes).
+        tasks: one row per asyncio task of the profiled code, the longest waiting first.
+            Columns: task, coroutine, file, line, resumptions (times it continued after
+            an await that suspended), cpu (thread CPU seconds), running (seconds in its
+            steps), waiting (wall - running), wall (first start to finish, or to the end
+            of the run), start (seconds after the run began), state, user_code. The
+            profiled code's own task is a row when it ran as a coroutine.
         profile_data: cProfile's statistics, marshalled as `pstats` writes them.
         top: how many rows the rendered tables show.
         result: the profiled call's return value (not saved; None after `load`).
@@ -86,6 +98,7 @@ class Report:
     lines: pd.DataFrame
     memory: pd.DataFrame
     timeline: pd.DataFrame
+    tasks: pd.DataFrame
     profile_data: bytes = field(repr=False)
     top: int = 20
     result: Any = field(default=None, repr=False)

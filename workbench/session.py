@@ -7,9 +7,12 @@ hooks are then compared with a snapshot taken before the first lens started.
 
 from __future__ import annotations
 
+import asyncio
+import inspect
 import logging
 import marshal
 import platform
+import sys
 import time
 from collections.abc import Callable
 from dataclasses import replace
@@ -25,22 +28,32 @@ from workbench.collectors.lines import LineCollector
 from workbench.collectors.memory_lines import MemoryLineCollector
 from workbench.collectors.rss import RssSampler
 from workbench.collectors.sampler import LineSampler
-from workbench.errors import WorkbenchError
+from workbench.collectors.tasks import HANDLE_RUN, TaskCollector
+from workbench.errors import OptionError, WorkbenchError
 from workbench.hooks import HookState
 from workbench.options import ProfileOptions
 from workbench.report import Report
 from workbench.source import SourceIndex
 from workbench.summary import build_summary
+from workbench.unfinished import unfinished_work
 
 __all__ = ["ProfileSession"]
 
 log = logging.getLogger(__name__)
 T = TypeVar("T")
 _ALLOCATION_ROWS = 50  # allocation sites kept in report.memory
+# cProfile's names for the frames asyncio runs every callback through.
+_CALLBACK_FRAMES = {
+    (HANDLE_RUN.__code__.co_filename, HANDLE_RUN.__code__.co_firstlineno, "_run"),
+    ("~", 0, "<method 'run' of '_contextvars.Context' objects>"),
+}
 
 
 class ProfileSession:
     """Profiles exactly one execution; use as a context manager or through `run`.
+
+    `with session:` profiles a block, `async with session:` a block of a coroutine (its
+    time is split into running and waiting, per task), `run` and `run_async` a call.
 
     Parameters:
         options: what to collect.
@@ -60,6 +73,8 @@ class ProfileSession:
         named = options.named_functions
         self._memory_lines = MemoryLineCollector(named) if options.memory == "lines" else None
         self._lines = LineCollector(named) if named and options.memory != "lines" else None
+        self._tasks = TaskCollector(self._functions.pause, self._functions.resume)
+        self._tasks.host_label = label
         # One CPU-time timer serves the "auto" line sampler and the heap snapshots.
         counting = options.lines == "auto"
         self._sampler = (
@@ -68,6 +83,7 @@ class ProfileSession:
                 options.sample_interval,
                 count_lines=counting,
                 on_tick=self._heap.check if self._heap else None,
+                counts_now=self._tasks.running_profiled_code,
             )
             if counting or self._heap
             else None
@@ -86,6 +102,7 @@ class ProfileSession:
                 self._functions,
                 self._lines,
                 self._sampler,
+                self._tasks,
             )
             if c is not None
         ]
@@ -131,8 +148,55 @@ class ProfileSession:
     ) -> None:
         wall0, cpu0 = self._clock_start
         self._elapsed = (time.perf_counter() - wall0, time.process_time() - cpu0)
+        if self._tasks.host is not None:
+            self._functions.transparent = _CALLBACK_FRAMES | {
+                (c.co_filename, c.co_firstlineno, c.co_name) for c in self._tasks.transparent
+            }
         self._stop_all()
         self._report = self._build(exc)
+
+    async def __aenter__(self) -> ProfileSession:
+        self.__enter__()
+        try:
+            host = asyncio.current_task()
+        except RuntimeError:  # no asyncio loop runs this coroutine (trio, say)
+            host = None
+        if host is not None:
+            self._tasks.watch_host(host, sys._getframe(1))
+            self._functions.pause()
+            try:
+                # Suspend once, so that every step of the block, the first included,
+                # starts inside the tasks lens, which profiles exactly those steps.
+                await asyncio.sleep(0)
+            except BaseException as error:
+                self.__exit__(type(error), error, error.__traceback__)
+                raise
+        return self
+
+    async def __aexit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        self.__exit__(exc_type, exc, tb)
+
+    async def run_async(self, fn: Callable[..., Any], *args: Any, **kwargs: Any) -> Report:
+        """Await `fn(*args, **kwargs)` once under the session (see `run`).
+
+        Raises:
+            OptionError: `fn` returned something that cannot be awaited.
+        """
+        async with self:
+            awaitable = fn(*args, **kwargs)
+            if not inspect.isawaitable(awaitable):
+                raise OptionError(
+                    f"{getattr(fn, '__qualname__', fn)!s} returned "
+                    f"{type(awaitable).__name__}, not an awaitable: use workbench.profile "
+                    "for plain functions"
+                )
+            result = await awaitable
+        return self.keep_result(result)
 
     def run(self, fn: Callable[..., T], *args: Any, **kwargs: Any) -> Report:
         """Call `fn(*args, **kwargs)` once under the session; the value is `report.result`.
@@ -145,8 +209,17 @@ class ProfileSession:
         return self.keep_result(result)
 
     def keep_result(self, result: object) -> Report:
-        """Record the profiled code's value as `report.result`; returns the new Report."""
-        self._report = replace(self.report, result=result)
+        """Record the profiled code's value as `report.result`; returns the new Report.
+
+        A value that is work not done yet (an un-awaited coroutine, a fresh generator)
+        adds a warning to the summary.
+        """
+        report = self.report
+        warning = unfinished_work(result)
+        if warning is not None:
+            summary = replace(report.summary, warnings=(*report.summary.warnings, warning))
+            report = replace(report, summary=summary)
+        self._report = replace(report, result=result)
         return self._report
 
     def _stop_all(self) -> None:
@@ -189,10 +262,12 @@ class ProfileSession:
             top = self._heap.top_lines(_ALLOCATION_ROWS) if self._heap else []
             memory = tables.allocation_frame(top, index)
         timeline = tables.timeline_frame(self._rss.samples if self._rss else [])
+        tasks = self._tasks
         summary = build_summary(
             label=self.label,
             wall=wall,
             cpu=cpu,
+            waiting=tasks.waiting,
             functions=functions,
             lines=lines,
             memory=self._memory_figures(),
@@ -208,6 +283,7 @@ class ProfileSession:
             lines=lines,
             memory=memory,
             timeline=timeline,
+            tasks=tables.tasks_frame(tasks.tasks, tasks.started, tasks.stopped, index),
             profile_data=marshal.dumps(self._functions.stats),
             top=self.options.top,
         )
@@ -224,6 +300,10 @@ class ProfileSession:
         notes = []
         if self._sampler is not None and self._sampler.unavailable:
             notes.append(self._sampler.unavailable)
+        if self._functions.resume_failed:
+            notes.append(self._functions.resume_failed)
+        if self._tasks.host is not None and self._tasks.waiting is None:
+            notes.append("this event loop has no selector to time: waiting not measured")
         if self._memory_lines is not None:
             notes.append(
                 "memory per line ran, so line times were not measured: memory_profiler's "

@@ -120,14 +120,16 @@ def load_report(path: Path) -> Report:
                 f"this workbench reads version {VERSION}"
             )
         summary = dict(document["summary"])
-        for key in ("lenses", "notes"):
-            summary[key] = tuple(summary[key])
+        for key in ("lenses", "notes", "warnings"):
+            if key in summary:
+                summary[key] = tuple(summary[key])
         tables = {}
         for name in TABLES:
             columns = list(frame(name, []).columns)
             rows: list[dict[str, object]] = [
                 {k: (pd.NA if v is None else v) for k, v in zip(columns, row, strict=True)}
-                for row in document["tables"][name]
+                # Reports saved before the tasks table existed have no "tasks".
+                for row in document["tables"].get(name, [])
             ]
             tables[name] = frame(name, rows)
         return Report(

@@ -34,6 +34,7 @@ def build_summary(
     label: str,
     wall: float,
     cpu: float,
+    waiting: float | None,
     functions: pd.DataFrame,
     lines: pd.DataFrame,
     memory: tuple[int | None, str, int | None],
@@ -46,6 +47,7 @@ def build_summary(
     """Assemble the Summary of one run.
 
     Parameters:
+        waiting: seconds an event loop sat idle in its selector (None: no loop ran).
         memory: (peak bytes, "rss" | "tracemalloc" | "none", RSS at start).
         exc: the exception the profiled code raised, or None.
     """
@@ -54,6 +56,7 @@ def build_summary(
         label=label,
         wall_seconds=wall,
         cpu_seconds=cpu,
+        waiting_seconds=waiting,
         peak_memory=peak,
         memory_source=source,
         memory_start=start,

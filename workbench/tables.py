@@ -16,6 +16,7 @@ import pandas as pd
 from workbench.collectors.functions import StatsDict
 from workbench.collectors.lines import LineTimings
 from workbench.collectors.memory_lines import MemoryLines
+from workbench.collectors.tasks import TaskRecord
 from workbench.source import SourceIndex, function_block
 
 __all__ = [
@@ -26,6 +27,7 @@ __all__ = [
     "functions_frame",
     "memory_lines_frame",
     "sampled_lines_frame",
+    "tasks_frame",
     "timeline_frame",
 ]
 
@@ -64,13 +66,27 @@ COLUMNS: dict[str, dict[str, str]] = {
         "method": "str",
     },
     "timeline": {"t": "float64", "rss": "int64"},
+    "tasks": {
+        "task": "str",
+        "coroutine": "str",
+        "file": "str",
+        "line": "int64",
+        "resumptions": "int64",
+        "cpu": "float64",
+        "running": "float64",
+        "waiting": "float64",
+        "wall": "float64",
+        "start": "float64",
+        "state": "str",
+        "user_code": "bool",
+    },
 }
 
 Row = dict[str, Any]
 
 
 def frame(kind: str, rows: list[Row]) -> pd.DataFrame:
-    """A DataFrame of `kind` ("functions", "lines", "memory", "timeline") with its dtypes."""
+    """A DataFrame of `kind` (a key of COLUMNS) with its columns and dtypes."""
     columns = COLUMNS[kind]
     table = pd.DataFrame(rows, columns=list(columns))
     return table.astype(columns).reset_index(drop=True)
@@ -247,3 +263,38 @@ def memory_lines_frame(lines: MemoryLines, index: SourceIndex) -> pd.DataFrame:
 def timeline_frame(samples: list[tuple[float, int]]) -> pd.DataFrame:
     """RSS samples: `t` seconds since the start, `rss` bytes."""
     return frame("timeline", [{"t": t, "rss": rss} for t, rss in samples])
+
+
+def tasks_frame(
+    records: list[TaskRecord], started: float, stopped: float, index: SourceIndex
+) -> pd.DataFrame:
+    """One row per asyncio task, the one that waited longest first.
+
+    Parameters:
+        records: what the tasks lens saw.
+        started, stopped: the run's start and end (perf_counter), for tasks still
+            running at the end and for `start` offsets.
+    """
+    rows: list[Row] = []
+    for r in records:
+        end = r.end if r.end is not None else stopped
+        wall = max(end - r.first_start, r.running)
+        filename = r.code.co_filename if r.code is not None else ""
+        rows.append(
+            {
+                "task": r.name,
+                "coroutine": r.coroutine,
+                "file": index.label(filename) if filename else "",
+                "line": r.code.co_firstlineno if r.code is not None else 0,
+                "resumptions": max(r.steps - 1, 0),
+                "cpu": r.cpu,
+                "running": r.running,
+                "waiting": wall - r.running,
+                "wall": wall,
+                "start": max(r.first_start - started, 0.0),
+                "state": r.state,
+                "user_code": r.host or (bool(filename) and index.is_user_code(filename)),
+            }
+        )
+    rows.sort(key=lambda r: (-float(r["waiting"]), float(r["start"]), str(r["task"])))
+    return frame("tasks", rows)

@@ -19,7 +19,9 @@ class Collector(Protocol):
     report's summary.
     """
 
-    lens: str
+    @property
+    def lens(self) -> str:
+        """The lens's name in the summary ("" to leave it out)."""
 
     def start(self) -> None:
         """Install the hook. Raises a `WorkbenchError` if the hook is taken."""

@@ -19,7 +19,25 @@ _PACKAGE_DIR = str(Path(__file__).resolve().parent.parent)
 _PROFILER_METHODS = ("<method 'enable' of ", "<method 'disable' of ")
 # Our modules that call the user's code. What they call is the user's; what our other
 # modules call while cProfile runs (the sampler's handler classifying a file) is ours.
-_RUNNERS = tuple(str(Path(_PACKAGE_DIR, *p)) for p in (("session.py",), ("ipython", "cells.py")))
+_RUNNERS = tuple(
+    str(Path(_PACKAGE_DIR, *p))
+    for p in (("session.py",), ("ipython", "cells.py"), ("collectors", "tasks.py"))
+)
+
+
+def _without_transparent(stats: StatsDict, transparent: set[StatsKey]) -> StatsDict:
+    """Drop the frames that only carry the profiled code (an async run's callers).
+
+    Unlike our own entries, their callees keep every call: the edge to the dropped
+    frame goes, the counts stay.
+    """
+    if not transparent:
+        return stats
+    return {
+        key: (cc, nc, tt, ct, {c: v for c, v in callers.items() if c not in transparent})
+        for key, (cc, nc, tt, ct, callers) in stats.items()
+        if key not in transparent
+    }
 
 
 def _is_own(key: StatsKey) -> bool:
@@ -75,7 +93,10 @@ class FunctionCollector:
 
     def __init__(self) -> None:
         self._profile: cProfile.Profile | None = None
+        self._enabled = False
         self.stats: StatsDict = {}
+        self.transparent: set[StatsKey] = set()
+        self.resume_failed: str | None = None
 
     def start(self) -> None:
         """Enable cProfile, refusing to displace another profiler."""
@@ -92,15 +113,33 @@ class FunctionCollector:
             )
         self._profile = cProfile.Profile()
         self._profile.enable()
+        self._enabled = True
+
+    def pause(self) -> None:
+        """Stop recording until `resume` (an async run while its code is suspended)."""
+        if self._profile is not None and self._enabled:
+            self._profile.disable()
+            self._enabled = False
+
+    def resume(self) -> None:
+        """Record again after `pause`; if another profiler took the hook, stay paused."""
+        if self._profile is None or self._enabled:
+            return
+        try:
+            self._profile.enable()
+        except ValueError as error:  # 3.12+: "Another profiling tool is already active"
+            self.resume_failed = f"the function table stops early: {error}"
+            return
+        self._enabled = True
 
     def stop(self) -> None:
         """Disable cProfile and keep its statistics without the workbench's own frames."""
         if self._profile is None:
             return
-        self._profile.disable()
+        self.pause()
         # create_stats() fills .stats in pstats' layout; pstats.Stats() would refuse an
         # empty profile (code that raised before its first call).
         self._profile.create_stats()
         raw: StatsDict = self._profile.stats  # type: ignore[assignment]
-        self.stats = _without_own_entries(raw)
+        self.stats = _without_own_entries(_without_transparent(raw, self.transparent))
         self._profile = None

@@ -29,6 +29,8 @@ class LineSampler:
         interval: CPU seconds between samples.
         count_lines: count samples per line (False: only run `on_tick`).
         on_tick: called in the main thread on every tick (the heap lens's snapshots).
+        counts_now: whether a sample taken now belongs to the profiled code; an async
+            run says no while its code is suspended (the loop, the kernel run then).
 
     Attributes:
         counts: samples per (code object, line number).
@@ -44,11 +46,13 @@ class LineSampler:
         *,
         count_lines: bool = True,
         on_tick: Callable[[], None] | None = None,
+        counts_now: Callable[[], bool] | None = None,
     ) -> None:
         self._is_user_code = is_user_code
         self._interval = interval
         self.count_lines = count_lines
         self._on_tick = on_tick
+        self._counts_now = counts_now
         self._in_tick = False
         self.lens = "lines (sampled)" if count_lines else ""
         self._user_files: dict[str, bool] = {}
@@ -98,6 +102,8 @@ class LineSampler:
         if not self.count_lines:
             return
         self.total += 1
+        if self._counts_now is not None and not self._counts_now():
+            return
         user_files = self._user_files
         counts = self.counts
         while frame is not None:

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import ast
 import builtins
+import inspect
 import re
 from dataclasses import dataclass
 from types import CodeType
@@ -40,8 +41,22 @@ class CompiledCell:
             return eval(self.last_expression, shell.user_global_ns, shell.user_ns)
         return None
 
+    async def run_async(self, shell: InteractiveShell) -> Any:
+        """`run` for code compiled with `allow_await`: awaits on the running loop."""
+        value = None
+        for code in (self.body, self.last_expression):
+            if code is None:
+                continue
+            # Code with top-level await evaluates to a coroutine; other code just runs.
+            value = eval(code, shell.user_global_ns, shell.user_ns)
+            if code.co_flags & inspect.CO_COROUTINE:
+                value = await value
+        return value if self.last_expression is not None else None
 
-def compile_cell(shell: InteractiveShell, source: str, first_line: int = 1) -> CompiledCell:
+
+def compile_cell(
+    shell: InteractiveShell, source: str, first_line: int = 1, *, allow_await: bool = False
+) -> CompiledCell:
     """Compile `source` (IPython syntax allowed) as cell `In[execution_count]`.
 
     Parameters:
@@ -49,24 +64,37 @@ def compile_cell(shell: InteractiveShell, source: str, first_line: int = 1) -> C
         source: the code, without the magic's own line.
         first_line: the line of the visible cell where `source` starts, so line numbers
             in reports match what the user sees.
+        allow_await: accept top-level `await` (then run it with `run_async`).
 
     Raises:
         SyntaxError: the code does not compile (before anything runs).
+        UsageError: the code awaits, but `allow_await` is False (autoawait is off).
     """
     python: str = shell.transform_cell(source)
     padded = "\n" * (first_line - 1) + python
     filename = shell.compile.cache(padded, shell.execution_count, raw_code=padded)
     module = ast.parse(padded, filename=filename)
     flags = shell.compile.flags  # the notebook's __future__ imports
+    if allow_await:
+        flags |= ast.PyCF_ALLOW_TOP_LEVEL_AWAIT
     last = None
     tail = module.body[-1] if module.body else None
     if isinstance(tail, ast.Expr):
         module.body.pop()
         last = ast.Expression(tail.value)
-    body = compile(module, filename, "exec", flags, dont_inherit=True) if module.body else None
-    expression = (
-        compile(last, filename, "eval", flags, dont_inherit=True) if last is not None else None
-    )
+    try:
+        body = compile(module, filename, "exec", flags, dont_inherit=True) if module.body else None
+        expression = (
+            compile(last, filename, "eval", flags, dont_inherit=True) if last is not None else None
+        )
+    except SyntaxError as error:
+        message = str(error.msg)
+        if not allow_await and "outside" in message and ("await" in message or "async" in message):
+            raise UsageError(
+                "this code awaits at top level: turn on IPython's autoawait (%autoawait "
+                "asyncio) so the magic can run it on the event loop"
+            ) from None
+        raise
     return CompiledCell(body=body, last_expression=expression, filename=filename)
 
 

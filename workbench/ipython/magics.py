@@ -8,6 +8,9 @@ JupyterLab, nbclient and nbval all see it.
 from __future__ import annotations
 
 import re
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -23,7 +26,7 @@ from workbench.options import MEMORY_MODES, ProfileOptions
 from workbench.session import ProfileSession
 from workbench.storage import FILES
 
-__all__ = ["WorkbenchMagics"]
+__all__ = ["WorkbenchMagics", "split_line"]
 
 # Leading options of the line magic; what follows them is the statement, kept verbatim.
 _OPTION = re.compile(
@@ -32,7 +35,7 @@ _OPTION = re.compile(
 )
 
 
-def _split_line(line: str) -> tuple[str, str]:
+def split_line(line: str) -> tuple[str, str]:
     """Split a line magic's text into (options, statement)."""
     options, position = [], 0
     while match := _OPTION.match(line, position):
@@ -47,6 +50,16 @@ def _label(code: str, is_cell: bool) -> str:
     if not is_cell:
         return lines[0]
     return f"cell: {lines[0]}" + (" …" if len(lines) > 1 else "")
+
+
+@dataclass(frozen=True)
+class _Prepared:
+    """A magic's parsed options and compiled code."""
+
+    args: Any
+    options: ProfileOptions
+    compiled: CompiledCell
+    label: str
 
 
 @magics_class
@@ -89,7 +102,9 @@ class WorkbenchMagics(Magics):
         The report shows where the time goes (functions, then lines) and where the memory
         goes. Variables the code assigns stay in the notebook; the value of a final
         expression is shown as usual. If the code raises, the partial report is shown and
-        the original exception propagates.
+        the original exception propagates. Code may `await` (also `async for`/`async
+        with`): it then runs on the kernel's event loop, and the report splits the time
+        into CPU and waiting, per task.
 
         Examples::
 
@@ -98,9 +113,41 @@ class WorkbenchMagics(Magics):
 
             %%architect_profile -m lines -l transform
             out = run_pipeline(records)
+
+            %%architect_profile
+            pages = await fetch_all(client, urls)
+        """
+        prepared = self._prepare(line, cell, allow_await=False)
+        session = self._session(prepared)
+        with self._publishing(session, prepared.args):
+            with session:
+                value = prepared.compiled.run(self._ip)
+            session.keep_result(value)
+        return value
+
+    async def architect_profile_async(self, line: str, cell: str | None = None) -> Any:
+        """`architect_profile` for code that awaits: runs it on the shell's running loop.
+
+        The magics' input transformer (`workbench.ipython.awaiting`) turns a magic whose
+        code awaits into `await ...architect_profile_async(line, cell)`.
+        """
+        prepared = self._prepare(line, cell, allow_await=True)
+        session = self._session(prepared)
+        with self._publishing(session, prepared.args):
+            async with session:
+                value = await prepared.compiled.run_async(self._ip)
+            session.keep_result(value)
+        return value
+
+    def _prepare(self, line: str, cell: str | None, *, allow_await: bool) -> _Prepared:
+        """Parse the options and compile the code; nothing runs yet.
+
+        Raises:
+            UsageError: a bad option, with the fix.
+            SyntaxError: the code does not compile.
         """
         if cell is None:
-            option_text, code = _split_line(line)
+            option_text, code = split_line(line)
             if not code:
                 raise UsageError(
                     "%architect_profile needs a statement, e.g. "
@@ -112,8 +159,31 @@ class WorkbenchMagics(Magics):
         args = parse_argstring(self.architect_profile, option_text)
         options = self._options(args)
         self._check_save_target(args)
-        compiled = compile_cell(self._ip, code, first_line)  # SyntaxError: nothing ran
-        return self._profile(compiled, options, args, label=_label(code, cell is not None))
+        compiled = compile_cell(self._ip, code, first_line, allow_await=allow_await)
+        return _Prepared(args, options, compiled, _label(code, cell is not None))
+
+    @staticmethod
+    def _session(prepared: _Prepared) -> ProfileSession:
+        try:
+            return ProfileSession(prepared.options, label=prepared.label)
+        except OptionError as error:
+            raise UsageError(str(error)) from None
+
+    @contextmanager
+    def _publishing(self, session: ProfileSession, args: Any) -> Iterator[None]:
+        """Around a run: publish the report (also a partial one) whatever happens.
+
+        Raises:
+            UsageError: another profiler held the hook, so nothing ran.
+        """
+        try:
+            yield
+        except ProfilerBusyError as error:
+            if session.finished:
+                raise  # raised by the profiled code itself: propagate it unchanged
+            raise UsageError(str(error)) from None
+        finally:
+            self._publish(session, args)
 
     def _options(self, args: Any) -> ProfileOptions:
         lines: Any = "auto"
@@ -145,28 +215,10 @@ class WorkbenchMagics(Magics):
                 "or choose another folder"
             )
 
-    def _profile(
-        self, compiled: CompiledCell, options: ProfileOptions, args: Any, label: str
-    ) -> Any:
-        try:
-            session = ProfileSession(options, label=label)
-        except OptionError as error:
-            raise UsageError(str(error)) from None
-        try:
-            with session:
-                value = compiled.run(self._ip)
-            session.keep_result(value)
-        except ProfilerBusyError as error:
-            if session.finished:
-                raise  # raised by the profiled code itself: propagate it unchanged
-            raise UsageError(str(error)) from None
-        finally:
-            # Shown also when the code raised: the partial report, then the exception.
-            if session.finished:
-                self._publish(session, args)
-        return value
-
     def _publish(self, session: ProfileSession, args: Any) -> None:
+        """Store, show and save the report; shown also when the code raised (partial)."""
+        if not session.finished:
+            return
         report = session.report
         if args.output:
             self._ip.user_ns[args.output] = report

@@ -8,7 +8,8 @@ from __future__ import annotations
 
 from html import escape
 
-from workbench.render.view import Table, View, bar_blocks, build_view, fmt_bytes
+from workbench.render.format import Table, bar_blocks, fmt_bytes
+from workbench.render.view import View, build_view
 from workbench.report import Report
 
 __all__ = ["render_html", "render_page"]
@@ -33,6 +34,7 @@ _STYLE = """
 .awb-report td.awb-bar{width:70px;padding:1px 4px}
 .awb-report .awb-fill{height:9px;background:#e16f24;border-radius:2px}
 .awb-report .awb-note{color:#9a6700}
+.awb-report .awb-warn{color:#a40e26;background:#fff8c5;padding:2px 6px;border-radius:4px}
 .awb-report tr.awb-minor{color:#8c959f}
 .awb-report svg{background:#f6f8fa;border:1px solid #d0d7de}
 """
@@ -101,12 +103,14 @@ def render_html(report: Report) -> str:
         else '<span class="awb-state awb-bad">incomplete: the code raised</span>'
     )
     facts = "".join(f"<dt>{escape(k)}</dt><dd>{escape(v)}</dd>" for k, v in view.facts)
+    tasks = (view.tasks,) if view.tasks is not None else ()
     parts = [
         f"<style>{_STYLE}</style>",
         f"<h3>{escape(view.title)}{state}</h3>",
         f"<dl>{facts}</dl>",
+        *(f'<p class="awb-warn">⚠ {escape(w)}</p>' for w in view.warnings),
         *(f'<p class="awb-note">{escape(n)}</p>' for n in view.notes),
-        *(_table(t) for t in (view.functions, *view.line_blocks, *view.memory_blocks)),
+        *(_table(t) for t in (view.functions, *tasks, *view.line_blocks, *view.memory_blocks)),
         _timeline(view),
     ]
     return f'<div class="awb-report">{"".join(parts)}</div>'

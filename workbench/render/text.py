@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from workbench.render.view import BAR_BLOCKS, Table, View, bar_blocks, build_view, fmt_bytes
+from workbench.render.format import BAR_BLOCKS, Table, bar_blocks, fmt_bytes
+from workbench.render.view import View, build_view
 from workbench.report import Report
 
 __all__ = ["render_text"]
@@ -58,8 +59,10 @@ def render_text(report: Report) -> str:
     out = [f"{view.title}  [{state}]"]
     width = max(len(name) for name, _ in view.facts)
     out += [f"  {name.ljust(width)}  {value}" for name, value in view.facts]
+    out += [f"  WARNING: {warning}" for warning in view.warnings]
     out += [f"  note: {note}" for note in view.notes]
-    for table in (view.functions, *view.line_blocks, *view.memory_blocks):
+    tasks = (view.tasks,) if view.tasks is not None else ()
+    for table in (view.functions, *tasks, *view.line_blocks, *view.memory_blocks):
         out += ["", *_table(table)]
     timeline = _timeline(view)
     if timeline:

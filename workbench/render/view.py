@@ -12,76 +12,17 @@ from typing import Any
 
 import pandas as pd
 
+from workbench.render.format import (
+    Table,
+    fmt_bytes,
+    fmt_seconds,
+    fmt_share,
+)
 from workbench.report import Report
 
-__all__ = [
-    "BAR_BLOCKS",
-    "Table",
-    "View",
-    "bar_blocks",
-    "build_view",
-    "fmt_bytes",
-    "fmt_seconds",
-    "fmt_share",
-]
+__all__ = ["View", "build_view"]
 
 MAX_BLOCK_LINES = 60
-BAR_BLOCKS = 10
-
-
-def bar_blocks(share: float) -> int:
-    """How many of the BAR_BLOCKS blocks of a heat bar a share fills (0 below 5%)."""
-    return round(max(0.0, min(share, 1.0)) * BAR_BLOCKS)
-
-
-def fmt_seconds(seconds: float) -> str:
-    """Seconds with a unit that keeps three significant digits (s, ms or µs)."""
-    if seconds >= 1:
-        return f"{seconds:.3f} s"
-    if seconds >= 1e-3:
-        return f"{seconds * 1e3:.1f} ms"
-    if seconds > 0:
-        return f"{seconds * 1e6:.0f} µs"
-    return "0"
-
-
-def fmt_bytes(size: float) -> str:
-    """Bytes in binary units (B, KiB, MiB, GiB), signed when negative."""
-    sign = "-" if size < 0 else ""
-    size = abs(size)
-    for unit in ("B", "KiB", "MiB"):
-        if size < 1024:
-            return f"{sign}{size:.0f} {unit}" if unit == "B" else f"{sign}{size:.1f} {unit}"
-        size /= 1024
-    return f"{sign}{size:.2f} GiB"
-
-
-def fmt_share(share: float) -> str:
-    """A fraction as a percentage with one decimal."""
-    return f"{share * 100:.1f}%"
-
-
-@dataclass(frozen=True)
-class Table:
-    """A table of strings with a heat bar per row.
-
-    Attributes:
-        title: the heading above the table ("" for none).
-        headers: one per column.
-        rows: the cells, formatted.
-        shares: 0..1 per row, the length of its heat bar.
-        align: "l" or "r" per column.
-        listing: True when rows are source lines in source order (the line number is the
-            first column and the source the last); False for a ranking, whose row order
-            follows the measurements.
-    """
-
-    title: str
-    headers: tuple[str, ...]
-    rows: tuple[tuple[str, ...], ...]
-    shares: tuple[float, ...]
-    align: str
-    listing: bool = False
 
 
 @dataclass(frozen=True)
@@ -92,7 +33,9 @@ class View:
     complete: bool
     facts: tuple[tuple[str, str], ...]
     notes: tuple[str, ...]
+    warnings: tuple[str, ...]
     functions: Table
+    tasks: Table | None
     line_blocks: tuple[Table, ...]
     memory_blocks: tuple[Table, ...]
     timeline: tuple[tuple[float, int], ...]
@@ -110,6 +53,17 @@ def _facts(report: Report) -> tuple[tuple[str, str], ...]:
     facts = [
         ("wall", fmt_seconds(s.wall_seconds)),
         ("CPU", fmt_seconds(s.cpu_seconds)),
+    ]
+    if s.waiting_seconds is not None:
+        share = s.waiting_seconds / s.wall_seconds if s.wall_seconds > 0 else 0.0
+        facts.append(
+            (
+                "waiting",
+                f"{fmt_seconds(s.waiting_seconds)} ({fmt_share(share)} of wall): "
+                "the event loop idle, waiting for I/O or timers",
+            )
+        )
+    facts += [
         ("peak memory", peak),
         ("calls", f"{s.total_calls:,}"),
         ("hottest function", s.hottest_function or "none"),
@@ -152,6 +106,35 @@ def _functions_table(report: Report) -> Table:
         rows=rows,
         shares=tuple(float(v) for v in shown["share"]),
         align="rrrrll",
+    )
+
+
+def _tasks_table(report: Report) -> Table | None:
+    """The asyncio tasks, the longest waiting first; bars show waiting against the wall."""
+    tasks = report.tasks
+    if tasks.empty:
+        return None
+    shown = tasks.head(report.top)
+    wall = report.summary.wall_seconds or 1.0
+    rows = tuple(
+        (
+            fmt_seconds(r["waiting"]),
+            fmt_seconds(r["running"]),
+            fmt_seconds(r["cpu"]),
+            f"{r['resumptions']:,}",
+            str(r["task"]),
+            str(r["coroutine"]),
+            f"{r['file']}:{r['line']}" if r["file"] else "",
+            str(r["state"]),
+        )
+        for r in _records(shown)
+    )
+    return Table(
+        title=f"Tasks: top {len(rows)} of {len(tasks)} by waiting time",
+        headers=("waiting", "running", "CPU", "resumptions", "task", "coroutine", "where", "state"),
+        rows=rows,
+        shares=tuple(float(v) / wall for v in shown["waiting"]),
+        align="rrrrllll",
     )
 
 
@@ -253,7 +236,9 @@ def build_view(report: Report) -> View:
         complete=s.complete,
         facts=_facts(report),
         notes=s.notes,
+        warnings=s.warnings,
         functions=_functions_table(report),
+        tasks=_tasks_table(report),
         line_blocks=_line_blocks(report.lines),
         memory_blocks=_memory(report),
         timeline=tuple(zip(report.timeline["t"], report.timeline["rss"], strict=True)),

@@ -1,0 +1,302 @@
+"""The tasks lens: which asyncio task ran when, and how long each one waited.
+
+asyncio runs every piece of work as a callback (`asyncio.events.Handle._run`): a task's
+first step, each resumption after an `await` that suspended, a timer, a transport reading
+its socket. For the length of a run we replace `Handle._run` with a wrapper that times
+the callbacks belonging to the profiled code, and wrap the event loop's selector to time
+how long the loop sat idle waiting for I/O or timers.
+
+Which callbacks belong to the profiled code: at the start we set a context variable in
+the current context. asyncio copies the context into every task and callback created
+from it, so exactly the work the profiled code started carries the mark; the kernel's own
+callbacks and tasks started earlier do not.
+
+When the profiled code is itself a coroutine on a running loop (`session.__aenter__`),
+its steps alternate with the loop's idling and the kernel's callbacks. The lens then
+runs the function profiler only during the profiled code's callbacks (`resume`/`pause`),
+so time is charged to the coroutines, not to the loop that waits for them.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextvars
+import threading
+import time
+from asyncio import events
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from types import CodeType, FrameType
+from typing import Any
+
+__all__ = ["HANDLE_RUN", "TaskCollector", "TaskRecord"]
+
+# The method we wrap, captured at import so a wrapper left behind is detectable.
+HANDLE_RUN: Callable[[events.Handle], None] = events.Handle._run
+_MARK: contextvars.ContextVar[object] = contextvars.ContextVar("architect_workbench_run")
+
+
+@dataclass
+class TaskRecord:
+    """What one task did during the run.
+
+    Attributes:
+        name: the task's name (`Task-7`, or what `create_task(name=...)` gave it).
+        coroutine: the qualified name of the task's coroutine.
+        code: the coroutine's code object (where it is defined), if it has one.
+        steps: how many times it ran (its first start, then each resumption).
+        cpu: thread CPU seconds spent in its steps.
+        running: wall seconds spent in its steps.
+        first_start: perf_counter time of its first step in the run.
+        end: perf_counter time it finished, or None if it had not by the end.
+        state: "done", "failed", "cancelled", "pending" or "running" (the profiled
+            code's own task, still running while the run ends).
+        host: whether this is the task the profiled code itself runs in.
+    """
+
+    name: str
+    coroutine: str
+    code: CodeType | None
+    task: asyncio.Task[Any] | None = field(repr=False)
+    steps: int = 0
+    cpu: float = 0.0
+    running: float = 0.0
+    first_start: float = 0.0
+    end: float | None = None
+    state: str = "pending"
+    host: bool = False
+
+
+def _describe(task: asyncio.Task[Any]) -> tuple[str, CodeType | None]:
+    """The coroutine's qualified name and code object."""
+    coro = task.get_coro()
+    code = getattr(coro, "cr_code", None) or getattr(coro, "gi_code", None)
+    name = getattr(coro, "__qualname__", None) or type(coro).__name__
+    return str(name), code if isinstance(code, CodeType) else None
+
+
+def _final_state(task: asyncio.Task[Any]) -> str:
+    if not task.done():
+        return "pending"
+    if task.cancelled():
+        return "cancelled"
+    return "failed" if task.exception() is not None else "done"
+
+
+class TaskCollector:
+    """Times the asyncio callbacks and tasks of the profiled code, and the loop's idling.
+
+    Parameters:
+        pause: stops the function profiler (called when the profiled code suspends).
+        resume: restarts it (called when one of the profiled code's callbacks starts).
+
+    Attributes:
+        tasks: one record per task that ran a step during the run.
+        callbacks: how many other callbacks of the profiled code ran, and their seconds.
+        waiting: seconds the event loop spent blocked in its selector; None if no
+            asyncio event loop ran.
+        transparent: code objects of the frames that were running when an async run
+            started (the kernel, the caller): resumed with every step, they are not
+            the profiled code's work.
+        started, stopped: perf_counter times of the run's start and end.
+    """
+
+    def __init__(self, pause: Callable[[], None], resume: Callable[[], None]) -> None:
+        self._pause = pause
+        self._resume = resume
+        self._token: contextvars.Token[object] | None = None
+        self._marker = object()
+        self._thread = 0
+        self._records: dict[int, TaskRecord] = {}
+        self._selectors: dict[int, Any] = {}
+        # The step in progress: (task, wall, cpu, the step it interrupted), a chain
+        # only when a callback runs a nested loop.
+        self._step: Any = None
+        self._steps: list[tuple[asyncio.Task[Any] | None, float, float, float]] = []
+        self._loops: dict[asyncio.AbstractEventLoop, bool] = {}
+        self._previous: Callable[[events.Handle], None] = HANDLE_RUN
+        self._installed: object = None
+        self._host: asyncio.Task[Any] | None = None
+        self.host_label = "profiled code"
+        self.tasks: list[TaskRecord] = []
+        self.callbacks = (0, 0.0)
+        self.waiting: float | None = None
+        self.transparent: set[CodeType] = set()
+        self.started = self.stopped = 0.0
+
+    @property
+    def lens(self) -> str:
+        """Named in the summary only when asyncio work ran."""
+        return "asyncio tasks" if self.waiting is not None or self.tasks else ""
+
+    @property
+    def host(self) -> asyncio.Task[Any] | None:
+        """The task the profiled code runs in, when the run is a coroutine on a loop."""
+        return self._host
+
+    def running_profiled_code(self) -> bool:
+        """False while an async run's code is suspended (then the loop or kernel runs)."""
+        return self._host is None or self._step is not None
+
+    def start(self) -> None:
+        """Mark the current context and wrap `Handle._run` (and no selector yet)."""
+        self._thread = threading.get_ident()
+        self.started = time.perf_counter()
+        self._token = _MARK.set(self._marker)
+        # Whatever is there now is what we call and what we put back (another tool
+        # may have wrapped it before us).
+        self._previous = events.Handle._run
+        self._installed = self._make_wrapper()
+        events.Handle._run = self._installed  # type: ignore[method-assign, assignment]
+
+    def watch_host(self, host: asyncio.Task[Any], caller: FrameType | None) -> None:
+        """Make this an async run: the profiled code is `host`'s coroutine.
+
+        Parameters:
+            host: the task running the profiled code.
+            caller: the frame that entered the run; it and its callers are resumed
+                with every step of `host` and are left out of the function table.
+        """
+        self._host = host
+        record = self._record(host)
+        record.host = True
+        record.first_start = time.perf_counter()
+        self._loops[host.get_loop()] = self._adopt(host.get_loop())
+        while caller is not None:
+            self.transparent.add(caller.f_code)
+            caller = caller.f_back
+
+    def stop(self) -> None:
+        """Restore `Handle._run` and the selectors, then settle each task's state."""
+        now = self.stopped = time.perf_counter()
+        while self._step is not None:
+            # The run ends inside a callback (the profiled code's last step): count the
+            # step so far, as its end will not be seen.
+            task, wall0, cpu0, self._step = self._step
+            self._steps.append((task, wall0, now, time.thread_time() - cpu0))
+        self._tally()
+        self._loops.clear()
+        if events.Handle._run is self._installed:
+            events.Handle._run = self._previous  # type: ignore[method-assign, assignment]
+        for selector in self._selectors.values():
+            selector.__dict__.pop("select", None)
+        self._selectors.clear()
+        if self._token is not None:
+            try:
+                _MARK.reset(self._token)
+            except ValueError:  # stopped from another context: unmark this one instead
+                _MARK.set(None)
+            self._token = None
+        for record in self._records.values():
+            if record.task is not None:
+                record.state = "running" if record.host else _final_state(record.task)
+                if record.state == "pending" or record.host:
+                    record.end = None  # still going: its wall time runs to the end
+                record.task = None  # keep no task alive after the run
+        self.tasks = [r for r in self._records.values() if r.steps or r.host]
+        self._records.clear()
+
+    def _record(self, task: asyncio.Task[Any]) -> TaskRecord:
+        record = self._records.get(id(task))
+        if record is None or record.task is not task:
+            coroutine, code = _describe(task)
+            if task is self._host:
+                coroutine, code = self.host_label, None
+            record = TaskRecord(name=task.get_name(), coroutine=coroutine, code=code, task=task)
+            self._records[id(task)] = record
+        return record
+
+    def _watch_loop(self, loop: asyncio.AbstractEventLoop) -> None:
+        """Time `loop`'s selector (selector loops only: uvloop and proactor have none)."""
+        if id(loop) in self._selectors:
+            return
+        selector = getattr(loop, "_selector", None)
+        if selector is None or "select" in getattr(selector, "__dict__", {"select": 0}):
+            return
+        self.waiting = self.waiting or 0.0
+        select = selector.select
+        collector = self
+
+        def timed_select(timeout: float | None = None) -> Any:
+            if threading.get_ident() != collector._thread:
+                return select(timeout)
+            start = time.perf_counter()
+            try:
+                return select(timeout)
+            finally:
+                collector.waiting = (collector.waiting or 0.0) + time.perf_counter() - start
+
+        selector.select = timed_select  # an instance attribute: this loop only
+        self._selectors[id(loop)] = selector
+
+    def _make_wrapper(self) -> Callable[[events.Handle], None]:
+        """The replacement for `Handle._run`, built for speed.
+
+        In a synchronous run cProfile records every call the wrapper makes, for each of
+        the loop's callbacks; so it is one function that calls little: operators and
+        attributes instead of `dict.get`/`isinstance`/`len` where it can, and raw step
+        times appended to a list, added up once at `stop`.
+        """
+        previous, marker, steps = self._previous, self._marker, self._steps
+        clock, cpu_clock, Task = time.perf_counter, time.thread_time, asyncio.Task
+        task_types = {asyncio.Task, getattr(asyncio.tasks, "_PyTask", asyncio.Task)}
+        loops = self._loops
+        collector = self
+
+        def _run(handle: events.Handle) -> None:
+            context = handle._context  # type: ignore[attr-defined]
+            if context is None or _MARK not in context or context[_MARK] is not marker:
+                previous(handle)
+                return
+            loop = handle._loop  # type: ignore[attr-defined]
+            if loop not in loops:
+                loops[loop] = collector._adopt(loop)
+            if not loops[loop]:
+                previous(handle)  # a loop of another thread that inherited the context
+                return
+            owner = getattr(handle._callback, "__self__", None)  # type: ignore[attr-defined]
+            task = (
+                owner
+                if owner.__class__ in task_types or (owner is not None and isinstance(owner, Task))
+                else None
+            )
+            toggles = collector._host is not None and collector._step is None
+            wall0, cpu0 = clock(), cpu_clock()
+            step = (task, wall0, cpu0, collector._step)
+            collector._step = step
+            if toggles:
+                collector._resume()
+            try:
+                previous(handle)
+            finally:
+                if toggles:
+                    collector._pause()
+                if collector._step is step:  # else the run stopped inside it and counted it
+                    collector._step = step[3]
+                    steps.append((task, wall0, clock(), cpu_clock() - cpu0))
+
+        return _run
+
+    def _adopt(self, loop: asyncio.AbstractEventLoop) -> bool:
+        """Whether callbacks of `loop` are timed (it runs in our thread); time its idling."""
+        if threading.get_ident() != self._thread:
+            return False
+        self._watch_loop(loop)
+        return True
+
+    def _tally(self) -> None:
+        """Add the raw step times up per task."""
+        count, seconds = self.callbacks
+        for task, wall0, wall1, cpu in self._steps:
+            if task is None:
+                count, seconds = count + 1, seconds + wall1 - wall0
+                continue
+            record = self._record(task)
+            if not record.steps and not record.host:
+                record.first_start = wall0
+            record.steps += 1
+            record.cpu += cpu
+            record.running += wall1 - wall0
+            record.end = wall1  # the end of its last step, if it is done by now
+        self.callbacks = (count, seconds)
+        self._steps.clear()
