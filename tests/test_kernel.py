@@ -144,3 +144,56 @@ print("checks passed")
     assert "incomplete" in outputs[5][0]["data"]["text/html"]
     assert outputs[5][1]["ename"] == "ValueError"
     assert outputs[6][-1]["text"] == "restored\n"
+
+
+def test_interrupting_an_await_cell_shows_the_partial_report(tmp_path: Path) -> None:
+    """Jupyter's interrupt cancels an await cell; the report and the hooks survive it.
+
+    ipykernel 7.4 delivers the cancellation when the event loop next wakes (here: when
+    the sleep ends), with or without the magic; the sleep is kept short for that.
+    """
+    import queue
+    import time
+
+    from jupyter_client.manager import start_new_kernel
+
+    manager, client = start_new_kernel(kernel_name="python3", cwd=str(tmp_path))
+
+    def run(code: str, interrupt_after: float | None = None) -> list[dict[str, Any]]:
+        msg_id = client.execute(code)
+        outputs: list[dict[str, Any]] = []
+        start, interrupted = time.monotonic(), False
+        while time.monotonic() - start < 120:
+            if interrupt_after and not interrupted and time.monotonic() - start > interrupt_after:
+                manager.interrupt_kernel()
+                interrupted = True
+            try:
+                message = client.get_iopub_msg(timeout=0.2)
+            except queue.Empty:
+                continue
+            if message["parent_header"].get("msg_id") != msg_id:
+                continue
+            kind, content = message["msg_type"], message["content"]
+            if kind == "status" and content["execution_state"] == "idle":
+                return outputs
+            if kind in ("display_data", "execute_result", "error", "stream"):
+                outputs.append({"kind": kind, **content})
+        raise AssertionError(f"no reply to {code!r}")
+
+    try:
+        run("%load_ext workbench\nimport asyncio, sys")
+        outputs = run(
+            "%%architect_profile\nawait asyncio.sleep(0.1)\nawait asyncio.sleep(5)",
+            interrupt_after=1.5,
+        )
+        assert [o["kind"] for o in outputs] == ["display_data", "error"]
+        assert "incomplete" in outputs[0]["data"]["text/html"]
+        assert outputs[1]["ename"] == "CancelledError"
+        check = run(
+            "from workbench.collectors.tasks import HANDLE_RUN\n"
+            "print(sys.getprofile() is None and asyncio.events.Handle._run is HANDLE_RUN)"
+        )
+        assert check == [{"kind": "stream", "name": "stdout", "text": "True\n"}]
+    finally:
+        client.stop_channels()
+        manager.shutdown_kernel(now=True)
