@@ -197,3 +197,27 @@ def test_interrupting_an_await_cell_shows_the_partial_report(tmp_path: Path) -> 
     finally:
         client.stop_channels()
         manager.shutdown_kernel(now=True)
+
+
+def test_compare_magic_on_cell_functions_in_a_real_kernel(tmp_path: Path) -> None:
+    from tests.test_compare_magic import SETUP as COMPARE_SETUP
+
+    cells = [
+        "%load_ext workbench\n" + COMPARE_SETUP,
+        "%architect_compare -o cmp -n 3 slow fast -a lines",
+        "%architect_compare -q -o acmp -n 2 one_by_one all_at_once -a 4",
+        """
+row = cmp.diff.set_index("function").loc["parse"]
+assert (row["calls_before"], row["calls_after"]) == (200, 0)
+assert cmp.diff.set_index("function").loc["slow", "file"] == "In[1]"
+assert cmp.equal is True and acmp.equal is True
+assert acmp.baseline.report.tasks["resumptions"].tolist() == [4]
+print("checks passed")
+""",
+    ]
+    notebook = execute(cells, tmp_path)
+    outputs = [cell.outputs for cell in notebook.cells]
+    (shown,) = [o for o in outputs[1] if o["output_type"] == "display_data"]
+    assert "Architect Workbench compare: fast vs slow" in shown["data"]["text/plain"]
+    assert "What changed" in shown["data"]["text/html"]
+    assert outputs[3][-1]["text"] == "checks passed\n"

@@ -7,6 +7,7 @@ Public API::
     with workbench.profiling(lines=[fn], memory="tracemalloc") as run:   # or async with
         ...
     run.report.functions        # DataFrames: functions, lines, memory, timeline, tasks
+    comparison = workbench.compare(slow, fast, *args)   # equal? faster? leaner? why?
 
 In IPython or Jupyter: `%load_ext workbench`, then `%architect_profile` and
 `%%architect_profile`.
@@ -17,11 +18,14 @@ from __future__ import annotations
 from typing import Any
 
 from workbench.api import profile, profile_async, profiling
+from workbench.compare import compare, compare_async
+from workbench.comparison import Comparison, Ranking, Version
 from workbench.errors import (
     OptionError,
     ProfilerBusyError,
     ReportExistsError,
     ReportFormatError,
+    ResultMismatchError,
     WorkbenchError,
 )
 from workbench.options import ProfileOptions
@@ -29,15 +33,21 @@ from workbench.report import Report, Summary
 from workbench.session import ProfileSession
 
 __all__ = [
+    "Comparison",
     "OptionError",
     "ProfileOptions",
     "ProfileSession",
     "ProfilerBusyError",
+    "Ranking",
     "Report",
     "ReportExistsError",
     "ReportFormatError",
+    "ResultMismatchError",
     "Summary",
+    "Version",
     "WorkbenchError",
+    "compare",
+    "compare_async",
     "load_ipython_extension",
     "profile",
     "profile_async",

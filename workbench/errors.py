@@ -12,6 +12,7 @@ __all__ = [
     "ProfilerBusyError",
     "ReportExistsError",
     "ReportFormatError",
+    "ResultMismatchError",
     "WorkbenchError",
 ]
 
@@ -38,3 +39,22 @@ class ReportExistsError(WorkbenchError, FileExistsError):
 
 class ReportFormatError(WorkbenchError, ValueError):
     """A saved report could not be read back (wrong file, wrong version or damaged)."""
+
+
+class ResultMismatchError(WorkbenchError, AssertionError):
+    """Compared versions returned different results; the message shows the first difference.
+
+    Attributes:
+        baseline: the name of the version everything is compared with.
+        candidate: the name of the version that differs.
+        difference: the first difference, in words.
+    """
+
+    def __init__(self, baseline: str, candidate: str, difference: str) -> None:
+        super().__init__(
+            f"{candidate} does not return what {baseline} returns, so no speedup is "
+            f"claimed: {difference}"
+        )
+        self.baseline = baseline
+        self.candidate = candidate
+        self.difference = difference

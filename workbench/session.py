@@ -29,6 +29,7 @@ from workbench.collectors.memory_lines import MemoryLineCollector
 from workbench.collectors.rss import RssSampler
 from workbench.collectors.sampler import LineSampler
 from workbench.collectors.tasks import HANDLE_RUN, TaskCollector
+from workbench.equality import is_lazy, lazy_kind
 from workbench.errors import OptionError, WorkbenchError
 from workbench.hooks import HookState
 from workbench.options import ProfileOptions
@@ -58,16 +59,21 @@ class ProfileSession:
     Parameters:
         options: what to collect.
         label: what is being profiled, for the report's title.
+        drain: `run`/`run_async` consume a returned iterator or generator (and async
+            iterator) inside the run, so the work it stands for is profiled.
 
     Raises:
         OptionError: from the constructor, when a named function cannot be traced.
     """
 
-    def __init__(self, options: ProfileOptions, label: str = "profiled block") -> None:
+    def __init__(
+        self, options: ProfileOptions, label: str = "profiled block", *, drain: bool = False
+    ) -> None:
         self.options = options
         self.label = label
+        self.drain = drain
         self._index = SourceIndex()
-        self._functions = FunctionCollector()
+        self._functions = FunctionCollector(self._index.is_user_code)
         self._rss = RssSampler(options.rss_interval) if options.memory != "off" else None
         self._heap = AllocationCollector() if options.memory == "tracemalloc" else None
         named = options.named_functions
@@ -188,14 +194,28 @@ class ProfileSession:
             OptionError: `fn` returned something that cannot be awaited.
         """
         async with self:
+            # No library call here before the await: this frame is left out of the
+            # function table, and a call from it would be charged to the user.
             awaitable = fn(*args, **kwargs)
-            if not inspect.isawaitable(awaitable):
+            try:
+                result = await awaitable
+            except TypeError:
+                if inspect.isawaitable(awaitable):
+                    raise  # raised inside the awaited code: the user's error
                 raise OptionError(
                     f"{getattr(fn, '__qualname__', fn)!s} returned "
                     f"{type(awaitable).__name__}, not an awaitable: use workbench.profile "
                     "for plain functions"
-                )
-            result = await awaitable
+                ) from None
+            # Drained here, not in a helper, for the same reason: the items' frames
+            # are then the user's in the function table.
+            kind = lazy_kind(result) if self.drain else ""
+            if kind == "async":
+                async for _ in result:
+                    pass
+            elif kind == "sync":
+                for _ in result:
+                    pass
         return self.keep_result(result)
 
     def run(self, fn: Callable[..., T], *args: Any, **kwargs: Any) -> Report:
@@ -206,6 +226,11 @@ class ProfileSession:
         """
         with self:
             result = fn(*args, **kwargs)
+            if self.drain and is_lazy(result):
+                # Looped here: cProfile does not see this frame, so the items'
+                # frames are charged to the user's generator, not to a helper of ours.
+                for _ in result:  # type: ignore[attr-defined]
+                    pass
         return self.keep_result(result)
 
     def keep_result(self, result: object) -> Report:
@@ -215,7 +240,7 @@ class ProfileSession:
         adds a warning to the summary.
         """
         report = self.report
-        warning = unfinished_work(result)
+        warning = None if self.drain else unfinished_work(result)
         if warning is not None:
             summary = replace(report.summary, warnings=(*report.summary.warnings, warning))
             report = replace(report, summary=summary)

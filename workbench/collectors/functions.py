@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import cProfile
 import sys
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -48,13 +49,14 @@ def _is_own(key: StatsKey) -> bool:
     )
 
 
-def _without_own_entries(stats: StatsDict) -> StatsDict:
+def _without_own_entries(stats: StatsDict, is_user_code: Callable[[str], bool]) -> StatsDict:
     """Remove what the workbench itself did while cProfile ran.
 
     An entry is ours if it is in our package, or if every call to it came from an entry
     of ours other than the runners (the sampler's signal handler calling into pathlib,
     say). Calls that our entries made to a function the user also called are subtracted
-    from its counts.
+    from its counts, except a runner's calls into the user's own code (an async run's
+    runner awaits the user's coroutine inside the run): that is the user's work.
     """
     own = {key for key in stats if _is_own(key)}
     seeds = {key for key in own if not key[0].startswith(_RUNNERS)}
@@ -72,6 +74,8 @@ def _without_own_entries(stats: StatsDict) -> StatsDict:
         if key in own:
             continue
         for caller in own.intersection(callers):
+            if caller[0].startswith(_RUNNERS) and is_user_code(key[0]):
+                continue
             edge = callers[caller]  # (primitive calls, calls, tottime, cumtime)
             cc, nc, tt, ct = cc - edge[0], nc - edge[1], tt - edge[2], ct - edge[3]
         if nc <= 0:
@@ -84,6 +88,9 @@ def _without_own_entries(stats: StatsDict) -> StatsDict:
 class FunctionCollector:
     """Runs cProfile around the profiled code.
 
+    Parameters:
+        is_user_code: tells whether a file name is the user's code (see SourceIndex).
+
     Raises:
         ProfilerBusyError: from `start` when another profiler already holds the profile
             hook (cProfile would silently replace it on 3.11 and refuse on 3.12+).
@@ -91,7 +98,8 @@ class FunctionCollector:
 
     lens = "functions"
 
-    def __init__(self) -> None:
+    def __init__(self, is_user_code: Callable[[str], bool]) -> None:
+        self._is_user_code = is_user_code
         self._profile: cProfile.Profile | None = None
         self._enabled = False
         self.stats: StatsDict = {}
@@ -141,5 +149,6 @@ class FunctionCollector:
         # empty profile (code that raised before its first call).
         self._profile.create_stats()
         raw: StatsDict = self._profile.stats  # type: ignore[assignment]
-        self.stats = _without_own_entries(_without_transparent(raw, self.transparent))
+        visible = _without_transparent(raw, self.transparent)
+        self.stats = _without_own_entries(visible, self._is_user_code)
         self._profile = None

@@ -8,19 +8,27 @@ from __future__ import annotations
 from IPython.core.interactiveshell import InteractiveShell
 
 from workbench.ipython import awaiting
+from workbench.ipython.compare_magic import CompareMagics
 from workbench.ipython.magics import WorkbenchMagics, split_line
 
-__all__ = ["WorkbenchMagics", "load_ipython_extension", "unload_ipython_extension"]
+__all__ = [
+    "CompareMagics",
+    "WorkbenchMagics",
+    "load_ipython_extension",
+    "unload_ipython_extension",
+]
 
 
 def load_ipython_extension(ipython: InteractiveShell) -> None:
-    """Register `%architect_profile` and `%%architect_profile` on `ipython`.
+    """Register `%architect_profile`, `%%architect_profile` and `%architect_compare`.
 
     Also installs the input transformer that sends magic code with top-level `await` to
     the async twin of the magic (see `workbench.ipython.awaiting`).
     """
     ipython.register_magics(WorkbenchMagics)
-    awaiting.install(ipython, split_line)
+    compare = CompareMagics(ipython)
+    ipython.register_magics(compare)
+    awaiting.install(ipython, split_line, compare.needs_await)
 
 
 def unload_ipython_extension(ipython: InteractiveShell) -> None:

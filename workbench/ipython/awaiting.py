@@ -25,12 +25,14 @@ from IPython.core.interactiveshell import InteractiveShell
 
 __all__ = ["AwaitRewriter", "awaits_at_top_level", "install", "uninstall"]
 
-_CALL = 'await get_ipython().magics_manager.registry["WorkbenchMagics"].architect_profile_async'
+_REGISTRY = "await get_ipython().magics_manager.registry"
+_CALL = f'{_REGISTRY}["WorkbenchMagics"].architect_profile_async'
+_COMPARE_CALL = f'{_REGISTRY}["CompareMagics"].architect_compare_async'
 _CELL_MAGIC = re.compile(r"^%%architect_profile(?P<options>(?:[ \t].*)?)$")
 # `%architect_profile ...` or `name = %architect_profile ...` at the start of a line.
 _LINE_MAGIC = re.compile(
     r"^(?P<target>[A-Za-z_][\w.]*(?:\s*,\s*[A-Za-z_][\w.]*)*\s*=\s*)?"
-    r"%architect_profile(?P<rest>[ \t].*)$"
+    r"%(?P<magic>architect_profile|architect_compare)(?P<rest>[ \t].*)$"
 )
 
 
@@ -59,13 +61,18 @@ class AwaitRewriter:
     Parameters:
         shell: the shell whose cells it rewrites.
         split_line: splits a line magic's text into (options, code).
+        compare_awaits: tells whether an `%architect_compare` line needs the loop.
     """
 
     def __init__(
-        self, shell: InteractiveShell, split_line: Callable[[str], tuple[str, str]]
+        self,
+        shell: InteractiveShell,
+        split_line: Callable[[str], tuple[str, str]],
+        compare_awaits: Callable[[str], bool],
     ) -> None:
         self._shell = shell
         self._split_line = split_line
+        self._compare_awaits = compare_awaits
 
     def __call__(self, lines: list[str]) -> list[str]:
         """Rewrite the cell's lines; return them unchanged when nothing awaits."""
@@ -83,17 +90,26 @@ class AwaitRewriter:
         match = _LINE_MAGIC.match(line.rstrip("\r\n"))
         if match is None:
             return line
-        _, code = self._split_line(match["rest"])
-        if not code or not awaits_at_top_level(self._shell, code):
+        rest = match["rest"].strip()
+        if match["magic"] == "architect_compare":
+            call, needed = _COMPARE_CALL, self._compare_awaits(rest)
+        else:
+            _, code = self._split_line(rest)
+            call, needed = _CALL, bool(code) and awaits_at_top_level(self._shell, code)
+        if not needed:
             return line
         ending = line[len(line.rstrip("\r\n")) :]
-        return f"{match['target'] or ''}{_CALL}({match['rest'].strip()!r}){ending}"
+        return f"{match['target'] or ''}{call}({rest!r}){ending}"
 
 
-def install(shell: InteractiveShell, split_line: Callable[[str], tuple[str, str]]) -> None:
+def install(
+    shell: InteractiveShell,
+    split_line: Callable[[str], tuple[str, str]],
+    compare_awaits: Callable[[str], bool],
+) -> None:
     """Add the rewriter to `shell` once (loading the extension twice adds nothing)."""
     uninstall(shell)
-    shell.input_transformers_cleanup.append(AwaitRewriter(shell, split_line))
+    shell.input_transformers_cleanup.append(AwaitRewriter(shell, split_line, compare_awaits))
 
 
 def uninstall(shell: InteractiveShell) -> None:

@@ -20,9 +20,9 @@ from typing import Any
 from IPython.core.error import UsageError
 from IPython.core.interactiveshell import InteractiveShell
 
-__all__ = ["CompiledCell", "compile_cell", "resolve_name"]
+__all__ = ["DOTTED_NAME", "CompiledCell", "compile_cell", "resolve_name"]
 
-_DOTTED = re.compile(r"^[A-Za-z_]\w*(\.[A-Za-z_]\w*)*$")
+DOTTED_NAME = re.compile(r"^[A-Za-z_]\w*(\.[A-Za-z_]\w*)*$")
 
 
 @dataclass(frozen=True)
@@ -104,7 +104,7 @@ def resolve_name(name: str, namespace: dict[str, Any]) -> Any:
     Raises:
         UsageError: the name is not a dotted path or does not exist, with the fix.
     """
-    if not _DOTTED.match(name):
+    if not DOTTED_NAME.match(name):
         raise UsageError(
             f"-l {name!r}: give a function's name or dotted path, e.g. -l transform "
             "or -l Pipeline.run"

@@ -15,12 +15,12 @@ from pathlib import Path
 from typing import Any
 
 from IPython.core.error import UsageError
-from IPython.core.interactiveshell import InteractiveShell
-from IPython.core.magic import Magics, line_cell_magic, magics_class
+from IPython.core.magic import line_cell_magic, magics_class
 from IPython.core.magic_arguments import argument, magic_arguments, parse_argstring
 from IPython.display import display
 
 from workbench.errors import OptionError, ProfilerBusyError
+from workbench.ipython.base import ShellMagics
 from workbench.ipython.cells import CompiledCell, compile_cell, resolve_name
 from workbench.options import MEMORY_MODES, ProfileOptions
 from workbench.session import ProfileSession
@@ -63,14 +63,8 @@ class _Prepared:
 
 
 @magics_class
-class WorkbenchMagics(Magics):
+class WorkbenchMagics(ShellMagics):
     """The workbench's magics."""
-
-    @property
-    def _ip(self) -> InteractiveShell:
-        if self.shell is None:
-            raise UsageError("the workbench magics need a running IPython shell")
-        return self.shell
 
     @magic_arguments()
     @argument(

@@ -12,9 +12,9 @@ from workbench.render.format import Table, bar_blocks, fmt_bytes
 from workbench.render.view import View, build_view
 from workbench.report import Report
 
-__all__ = ["render_html", "render_page"]
+__all__ = ["STYLE", "render_html", "render_page", "table_html"]
 
-_STYLE = """
+STYLE = """
 .awb-report{font-family:system-ui,-apple-system,"Segoe UI",sans-serif;font-size:13px;
  color:#1f2328;max-width:1100px}
 .awb-report h3{font-size:15px;margin:4px 0 6px}
@@ -40,7 +40,7 @@ _STYLE = """
 """
 
 
-def _table(table: Table) -> str:
+def table_html(table: Table) -> str:
     """A table with a heat bar per row.
 
     Rows carry their kind as a class: `awb-line` for a listing's source lines (their
@@ -105,12 +105,12 @@ def render_html(report: Report) -> str:
     facts = "".join(f"<dt>{escape(k)}</dt><dd>{escape(v)}</dd>" for k, v in view.facts)
     tasks = (view.tasks,) if view.tasks is not None else ()
     parts = [
-        f"<style>{_STYLE}</style>",
+        f"<style>{STYLE}</style>",
         f"<h3>{escape(view.title)}{state}</h3>",
         f"<dl>{facts}</dl>",
         *(f'<p class="awb-warn">⚠ {escape(w)}</p>' for w in view.warnings),
         *(f'<p class="awb-note">{escape(n)}</p>' for n in view.notes),
-        *(_table(t) for t in (view.functions, *tasks, *view.line_blocks, *view.memory_blocks)),
+        *(table_html(t) for t in (view.functions, *tasks, *view.line_blocks, *view.memory_blocks)),
         _timeline(view),
     ]
     return f'<div class="awb-report">{"".join(parts)}</div>'

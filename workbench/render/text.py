@@ -6,7 +6,7 @@ from workbench.render.format import BAR_BLOCKS, Table, bar_blocks, fmt_bytes
 from workbench.render.view import View, build_view
 from workbench.report import Report
 
-__all__ = ["render_text"]
+__all__ = ["render_text", "table_lines"]
 
 
 def _bar(share: float) -> str:
@@ -14,7 +14,7 @@ def _bar(share: float) -> str:
     return "█" * filled + "·" * (BAR_BLOCKS - filled)
 
 
-def _table(table: Table) -> list[str]:
+def table_lines(table: Table) -> list[str]:
     """Padded columns after a heat bar; a listing's source follows a "│" as written."""
     headers = ("", *table.headers)
     rows = [(_bar(share), *row) for share, row in zip(table.shares, table.rows, strict=True)]
@@ -63,7 +63,7 @@ def render_text(report: Report) -> str:
     out += [f"  note: {note}" for note in view.notes]
     tasks = (view.tasks,) if view.tasks is not None else ()
     for table in (view.functions, *tasks, *view.line_blocks, *view.memory_blocks):
-        out += ["", *_table(table)]
+        out += ["", *table_lines(table)]
     timeline = _timeline(view)
     if timeline:
         out += ["", *timeline]

@@ -1,0 +1,120 @@
+"""`%architect_compare` in an in-process IPython shell."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+from IPython.core.error import UsageError
+
+import workbench
+from tests.test_magics import html_outputs, run
+
+pytestmark = pytest.mark.ipython
+
+SETUP = """
+import asyncio, functools
+
+def parse(line):
+    return sum(int(x) for x in line.split(","))
+
+def slow(lines):
+    return [parse(line) for line in lines]
+
+@functools.lru_cache(maxsize=None)
+def parse_cached(line):
+    return parse(line)
+
+def fast(lines):
+    return [parse_cached(line) for line in lines]
+
+def streamed(lines):
+    return (parse(line) for line in lines)
+
+def wrong(lines):
+    return [0 for line in lines]
+
+async def one_by_one(n):
+    for _ in range(n):
+        await asyncio.sleep(0)
+    return n
+
+async def all_at_once(n):
+    await asyncio.gather(*(asyncio.sleep(0) for _ in range(n)))
+    return n
+
+lines = [f"{i},{i + 1}" for i in range(20)] * 10
+"""
+
+
+@pytest.fixture(scope="module")
+def cmp_ns(ip: Any) -> Any:
+    result, _ = run(ip, SETUP)
+    assert result.success
+    return ip
+
+
+def test_functions_by_name_with_arguments(cmp_ns: Any) -> None:
+    result, captured = run(cmp_ns, "%architect_compare -o cmp -n 3 slow fast -a lines")
+    assert result.success, result.error_in_exec
+    c = cmp_ns.user_ns["cmp"]
+    assert isinstance(c, workbench.Comparison)
+    assert (c.baseline.name, c.candidate.name) == ("slow", "fast")
+    assert c.equal is True
+    parse_row = c.diff.set_index("function").loc["parse"]
+    assert (parse_row["calls_before"], parse_row["calls_after"]) == (200, 0)
+    (html,) = html_outputs(captured)
+    assert "Architect Workbench compare: fast vs slow" in html
+
+
+def test_quoted_expressions_and_a_generator(cmp_ns: Any) -> None:
+    line = '%architect_compare -q -o cmp -n 2 "slow(lines)" "streamed(lines)"'
+    result, captured = run(cmp_ns, line)
+    assert result.success, result.error_in_exec
+    assert html_outputs(captured) == []
+    c = cmp_ns.user_ns["cmp"]
+    assert c.candidate.name == "streamed(lines)"
+    assert c.equal is True
+
+
+def test_three_versions_are_ranked(cmp_ns: Any) -> None:
+    result, _ = run(cmp_ns, "%architect_compare -q -o rank -n 2 slow fast streamed -a lines")
+    assert result.success, result.error_in_exec
+    ranking = cmp_ns.user_ns["rank"]
+    assert isinstance(ranking, workbench.Ranking)
+    assert set(ranking.table["name"]) == {"slow", "fast", "streamed"}
+
+
+def test_coroutine_functions_run_on_the_loop(cmp_ns: Any) -> None:
+    result, _ = run(cmp_ns, "%architect_compare -q -o cmp -n 2 one_by_one all_at_once -a 5")
+    assert result.success, result.error_in_exec
+    c = cmp_ns.user_ns["cmp"]
+    assert c.equal is True
+    assert c.baseline.report.tasks["resumptions"].tolist() == [5]
+    line = '%architect_compare -q -n 2 "await one_by_one(2)" "await all_at_once(2)"'
+    result, _ = run(cmp_ns, line)
+    assert result.success, result.error_in_exec
+
+
+def test_a_different_result_raises(cmp_ns: Any) -> None:
+    result, _ = run(cmp_ns, "%architect_compare -n 2 slow wrong -a lines")
+    error = result.error_in_exec
+    assert isinstance(error, workbench.ResultMismatchError)
+    assert "[0]: 1 != 0" in str(error)
+
+
+@pytest.mark.parametrize(
+    ("line", "message"),
+    [
+        ("slow", "two versions or more"),
+        ('slow "fast(lines)" -a lines', "-a passes arguments to functions"),
+        ("slow fast -a lines --check nothing_here", "no name 'nothing_here'"),
+        ("slow lines -a lines", "lines is not a function"),
+        ("slow fast -a lines -o 1x", "give a variable name"),
+        ("slow fast streamed -a lines -s out", "-s saves a comparison of two"),
+        ("slow fast -a undefined_name", "NameError"),
+    ],
+)
+def test_bad_options_are_usage_errors(cmp_ns: Any, line: str, message: str) -> None:
+    with pytest.raises(UsageError, match=message):
+        cmp_ns.run_line_magic("architect_compare", line)

@@ -1,0 +1,220 @@
+"""The result of a compare: is the candidate equal, faster, leaner, and why.
+
+A Comparison is plain data, built once by `workbench.compare`; it renders itself (text
+and HTML, in `workbench.render.comparison`) and saves itself next to the two Reports.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+
+from workbench.errors import ReportExistsError
+from workbench.report import Report
+from workbench.timing import Timing
+
+__all__ = ["Comparison", "Ranking", "Version"]
+
+
+@dataclass(frozen=True, eq=False)
+class Version:
+    """One version's measurements.
+
+    Attributes:
+        name: how the version is called in the output (its function name or expression).
+        timing: seconds per call, one sample per round (`median`, `min`, `spread`).
+        peak_memory: tracemalloc's peak in bytes during one call (a returned iterator is
+            drained item by item, keeping none).
+        report: the profile of one call.
+    """
+
+    name: str
+    timing: Timing
+    peak_memory: int
+    report: Report
+
+
+@dataclass(frozen=True, eq=False)
+class Comparison:
+    """A candidate against a baseline.
+
+    Attributes:
+        baseline, candidate: their `Version`s.
+        equal: True when the results matched, None when the check was skipped.
+        speedup: baseline median time / candidate median time (> 1: candidate faster).
+        speedup_ci: the 95% bootstrap interval of `speedup`, (low, high).
+        memory_ratio: baseline peak / candidate peak (> 1: the candidate uses less), or
+            None if the candidate allocated nothing.
+        verdict: "faster", "slower" or "no significant difference".
+        min_effect: the smallest relative change that counts (0.03: 3%).
+        diff: per function: calls and own time before and after, biggest change first.
+    """
+
+    baseline: Version
+    candidate: Version
+    equal: bool | None
+    speedup: float
+    speedup_ci: tuple[float, float]
+    memory_ratio: float | None
+    verdict: str
+    min_effect: float
+    diff: pd.DataFrame
+
+    @property
+    def significant(self) -> bool:
+        """Whether the timings show a real difference (see `verdict`)."""
+        return self.verdict != "no significant difference"
+
+    def headline(self) -> str:
+        """One sentence: the verdict with its numbers."""
+        low, high = self.speedup_ci
+        name, base = self.candidate.name, self.baseline.name
+        if not self.significant:
+            return (
+                f"{name} vs {base}: no significant difference ({self.speedup:.2f}x, 95% CI "
+                f"{low:.2f}-{high:.2f}x)"
+            )
+        if self.verdict == "faster":
+            return (
+                f"{name} is {self.speedup:.2f}x faster than {base} (95% CI {low:.2f}-{high:.2f}x)"
+            )
+        return (
+            f"{name} is {1 / self.speedup:.2f}x slower than {base} "
+            f"(speedup {self.speedup:.2f}x, 95% CI {low:.2f}-{high:.2f}x)"
+        )
+
+    def to_dict(self) -> dict[str, Any]:
+        """The figures as plain JSON-ready values (no Reports, no DataFrame)."""
+        return {
+            "baseline": _version_dict(self.baseline),
+            "candidate": _version_dict(self.candidate),
+            "equal": self.equal,
+            "speedup": self.speedup,
+            "speedup_ci": list(self.speedup_ci),
+            "memory_ratio": self.memory_ratio,
+            "verdict": self.verdict,
+            "min_effect": self.min_effect,
+            "headline": self.headline(),
+        }
+
+    def to_text(self) -> str:
+        """A plain-text rendering for terminals and logs."""
+        from workbench.render.comparison import comparison_text
+
+        return comparison_text(self)
+
+    def to_html(self) -> str:
+        """A self-contained HTML fragment; every name escaped."""
+        from workbench.render.comparison import comparison_html
+
+        return comparison_html(self)
+
+    def save(self, directory: str | Path, *, overwrite: bool = False) -> dict[str, Path]:
+        """Write comparison.json, comparison.html, diff.csv, and each version's report.
+
+        The reports go to `baseline/` and `candidate/` below `directory` (see
+        `Report.save`).
+
+        Raises:
+            ReportExistsError: a file exists and `overwrite` is False (nothing written).
+        """
+        from workbench.render.comparison import comparison_page
+
+        folder = Path(directory)
+        files = {
+            "json": json.dumps(self.to_dict(), indent=1).encode(),
+            "html": comparison_page(self).encode(),
+            "csv": self.diff.to_csv(index=False).encode(),
+        }
+        reports = {"baseline": self.baseline.report, "candidate": self.candidate.report}
+        return _save_all(folder, files, reports, overwrite)
+
+    def __str__(self) -> str:
+        return self.to_text()
+
+    def __repr__(self) -> str:
+        return f"<Comparison {self.headline()}>"
+
+    def _repr_html_(self) -> str:
+        return self.to_html()
+
+    def _repr_pretty_(self, printer: Any, cycle: bool) -> None:
+        printer.text(self.to_text())
+
+
+@dataclass(frozen=True, eq=False)
+class Ranking:
+    """Several candidates against the first version, timed in the same rounds.
+
+    Attributes:
+        comparisons: each candidate's Comparison against the first version, by name.
+        table: one row per version, fastest first: name, median, min, spread (seconds),
+            speedup, ci_low, ci_high (against the first), verdict, peak_memory,
+            memory_ratio, equal.
+    """
+
+    comparisons: dict[str, Comparison]
+    table: pd.DataFrame
+
+    def to_text(self) -> str:
+        """A plain-text rendering."""
+        from workbench.render.comparison import ranking_text
+
+        return ranking_text(self)
+
+    def to_html(self) -> str:
+        """A self-contained HTML fragment."""
+        from workbench.render.comparison import ranking_html
+
+        return ranking_html(self)
+
+    def __str__(self) -> str:
+        return self.to_text()
+
+    def _repr_html_(self) -> str:
+        return self.to_html()
+
+    def _repr_pretty_(self, printer: Any, cycle: bool) -> None:
+        printer.text(self.to_text())
+
+
+def _version_dict(version: Version) -> dict[str, Any]:
+    t = version.timing
+    return {
+        "name": version.name,
+        "median": t.median,
+        "min": t.min,
+        "spread": t.spread,
+        "samples": list(t.samples),
+        "calls_per_sample": t.number,
+        "peak_memory": version.peak_memory,
+    }
+
+
+def _save_all(
+    folder: Path, files: dict[str, bytes], reports: dict[str, Report], overwrite: bool
+) -> dict[str, Path]:
+    """Write a comparison's files and reports, refusing before writing anything."""
+    from workbench.storage import FILES, atomic_write
+
+    targets = {kind: folder / f"comparison.{kind}" for kind in files}
+    taken = [p for p in targets.values() if p.exists()]
+    taken += [folder / sub / name for sub in reports for name in FILES.values()]
+    taken = [p for p in taken if p.exists()]
+    if taken and not overwrite:
+        raise ReportExistsError(
+            f"not saving: {', '.join(map(str, taken))} exist; pass overwrite=True "
+            "(magic: --overwrite) or choose another folder"
+        )
+    folder.mkdir(parents=True, exist_ok=True)
+    for kind, path in targets.items():
+        atomic_write(path, files[kind], overwrite=overwrite)
+    paths = dict(targets)
+    for sub, report in reports.items():
+        for kind, path in report.save(folder / sub, overwrite=overwrite).items():
+            paths[f"{sub}_{kind}"] = path
+    return paths

@@ -1,0 +1,194 @@
+"""`%architect_compare`: a thin adapter over `workbench.compare` / `compare_async`.
+
+Each version is the name of a function in the notebook (called with `-a`'s arguments) or
+a quoted expression (evaluated in the notebook each time). Three or more versions are
+ranked against the first. Code that awaits (coroutine functions, `await` expressions) is
+sent by the input transformer to `architect_compare_async` and runs on the kernel's loop.
+"""
+
+from __future__ import annotations
+
+import inspect
+from collections.abc import Callable
+from dataclasses import dataclass
+from functools import partial
+from typing import Any
+
+from IPython.core.error import UsageError
+from IPython.core.magic import line_magic, magics_class
+from IPython.core.magic_arguments import argument, magic_arguments, parse_argstring
+from IPython.display import display
+
+import workbench
+from workbench.comparison import Comparison, Ranking
+from workbench.errors import OptionError
+from workbench.ipython.awaiting import awaits_at_top_level
+from workbench.ipython.base import ShellMagics
+from workbench.ipython.cells import DOTTED_NAME, compile_cell, resolve_name
+
+__all__ = ["CompareMagics"]
+
+
+def _unquote(text: str) -> str:
+    """magic_arguments keeps the quotes around an argument; an expression has none."""
+    if len(text) >= 2 and text[0] == text[-1] and text[0] in "'\"":
+        return text[1:-1]
+    return text
+
+
+@dataclass(frozen=True)
+class _Versions:
+    """The parsed magic: named callables, their shared arguments, and the options."""
+
+    versions: dict[str, Callable[..., Any]]
+    args: tuple[Any, ...]
+    options: dict[str, Any]
+    parsed: Any
+
+
+@magics_class
+class CompareMagics(ShellMagics):
+    """`%architect_compare`."""
+
+    @magic_arguments()
+    @argument(
+        "versions",
+        nargs="+",
+        metavar="VERSION",
+        help="Two or more versions: a function's name (called with -a's arguments) or a "
+        "quoted expression. The first is the baseline.",
+    )
+    @argument("-a", "--args", metavar="ARGS", help="Arguments for the functions, e.g. -a records.")
+    @argument("-n", "--repeat", type=int, help="Timed rounds (default: fit in --seconds).")
+    @argument("--seconds", type=float, default=3.0, help="Time budget (default 3 s).")
+    @argument(
+        "--check",
+        default="auto",
+        metavar="auto|none|FUNC",
+        help="Result check: auto (default), none, or a function check(a, b) -> bool.",
+    )
+    @argument(
+        "--min-effect",
+        type=float,
+        default=0.03,
+        help="Smallest relative change that counts (default 0.03 = 3%%).",
+    )
+    @argument("-o", "--output", metavar="VAR", help="Store the Comparison in this variable.")
+    @argument("-s", "--save", metavar="DIR", help="Save the comparison and both reports.")
+    @argument("--overwrite", action="store_true", help="With -s: replace existing files.")
+    @argument("-q", "--quiet", action="store_true", help="Do not display the comparison.")
+    @line_magic
+    def architect_compare(self, line: str) -> None:
+        """Compare versions: equal results? faster (with a confidence interval)? leaner?
+
+        Each version runs once to check that its result equals the first version's
+        (lists, dicts, DataFrames, arrays, generators...), then in alternating timed
+        rounds, once under tracemalloc and once under cProfile; the output shows the
+        speedup with its 95% confidence interval, the memory ratio and what changed per
+        function.
+
+        Examples::
+
+            %architect_compare slow_pipeline fast_pipeline -a records
+            %architect_compare "slow_pipeline(records)" "fast_pipeline(records)"
+            %architect_compare -o cmp v1 v2 v3 -a records
+            %architect_compare fetch_sequential fetch_concurrent -a "client, urls"
+        """
+        parsed = self._parse(line, allow_await=False)
+        try:
+            ranking = workbench.compare(parsed.versions, *parsed.args, **parsed.options)
+        except OptionError as error:
+            raise UsageError(str(error)) from None
+        self._publish(ranking, parsed)
+
+    async def architect_compare_async(self, line: str) -> None:
+        """`architect_compare` for coroutine functions or expressions that await."""
+        parsed = self._parse(line, allow_await=True)
+        try:
+            ranking = await workbench.compare_async(parsed.versions, *parsed.args, **parsed.options)
+        except OptionError as error:
+            raise UsageError(str(error)) from None
+        self._publish(ranking, parsed)
+
+    def needs_await(self, line: str) -> bool:
+        """Whether the line names a coroutine function or has an expression that awaits."""
+        try:
+            parsed = parse_argstring(self.architect_compare, line)
+        except UsageError:
+            return False
+        for version in map(_unquote, parsed.versions):
+            if DOTTED_NAME.match(version):
+                try:
+                    target = resolve_name(version, self._ip.user_ns)
+                except UsageError:
+                    continue
+                if inspect.iscoroutinefunction(target):
+                    return True
+            elif awaits_at_top_level(self._ip, version):
+                return True
+        return False
+
+    def _parse(self, line: str, *, allow_await: bool) -> _Versions:
+        parsed = parse_argstring(self.architect_compare, line)
+        if len(parsed.versions) < 2:
+            raise UsageError("give two versions or more, e.g. %architect_compare slow fast -a data")
+        if parsed.output is not None and not parsed.output.isidentifier():
+            raise UsageError(f"-o {parsed.output}: give a variable name, e.g. -o cmp")
+        if parsed.save and len(parsed.versions) > 2:
+            raise UsageError("-s saves a comparison of two versions; use -o with three or more")
+        versions: dict[str, Callable[..., Any]] = {}
+        for text in map(_unquote, parsed.versions):
+            versions[text] = self._version(text, bool(parsed.args), allow_await)
+        args = self._args(_unquote(parsed.args or ""))
+        options = {
+            "repeat": parsed.repeat,
+            "seconds": parsed.seconds,
+            "check": self._check(parsed.check),
+            "min_effect": parsed.min_effect,
+        }
+        return _Versions(versions, args, options, parsed)
+
+    def _version(self, text: str, with_args: bool, allow_await: bool) -> Callable[..., Any]:
+        if DOTTED_NAME.match(text):
+            target = resolve_name(text, self._ip.user_ns)
+            if not callable(target):
+                raise UsageError(f'{text} is not a function; quote an expression: "{text}"')
+            return target  # type: ignore[no-any-return]
+        if with_args:
+            raise UsageError(
+                f"-a passes arguments to functions, and {text!r} is an expression: name "
+                "functions (%architect_compare slow fast -a data) or drop -a"
+            )
+        compiled = compile_cell(self._ip, text, allow_await=allow_await)
+        if allow_await:
+            return partial(compiled.run_async, self._ip)
+        return partial(compiled.run, self._ip)
+
+    def _args(self, text: str | None) -> tuple[Any, ...]:
+        if not text:
+            return ()
+        try:
+            return tuple(eval(f"({text},)", self._ip.user_global_ns, self._ip.user_ns))
+        except Exception as error:
+            raise UsageError(f"-a {text!r}: {type(error).__name__}: {error}") from None
+
+    def _check(self, text: str) -> Any:
+        if text in ("auto", "none"):
+            return None if text == "none" else "auto"
+        check = resolve_name(text, self._ip.user_ns)
+        if not callable(check):
+            raise UsageError(f"--check {text}: use auto, none, or a function check(a, b)")
+        return check
+
+    def _publish(self, ranking: Ranking, parsed: _Versions) -> None:
+        """Show and keep the Ranking, or for two versions their Comparison."""
+        result: Ranking | Comparison = ranking
+        if len(parsed.versions) == 2:
+            (result,) = ranking.comparisons.values()
+        args = parsed.parsed
+        if args.output:
+            self._ip.user_ns[args.output] = result
+        if not args.quiet:
+            display(result)
+        if args.save and isinstance(result, Comparison):
+            result.save(args.save, overwrite=args.overwrite)

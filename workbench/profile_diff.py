@@ -1,0 +1,56 @@
+"""What changed between two profiles: calls and time per function, biggest change first."""
+
+from __future__ import annotations
+
+import pandas as pd
+
+__all__ = ["DIFF_COLUMNS", "profile_diff"]
+
+DIFF_COLUMNS: dict[str, str] = {
+    "function": "str",
+    "file": "str",
+    "line": "int64",
+    "calls_before": "int64",
+    "calls_after": "int64",
+    "calls_change": "int64",
+    "time_before": "float64",
+    "time_after": "float64",
+    "time_change": "float64",
+    "user_code": "bool",
+}
+_KEY = ["function", "file", "line"]
+
+
+def profile_diff(before: pd.DataFrame, after: pd.DataFrame) -> pd.DataFrame:
+    """Match the two function tables by (function, file, line) and subtract.
+
+    A function found in one profile only has zero calls and time in the other (the
+    baseline's `parse_record` gone, the candidate's `cached_parse` new). Times are own
+    time (`tottime`). Rows are sorted by the size of the time change, then of the call
+    change, largest first.
+
+    Parameters:
+        before: the baseline's `report.functions`.
+        after: the candidate's `report.functions`.
+    """
+    columns = [*_KEY, "ncalls", "tottime", "user_code"]
+    merged = before[columns].merge(
+        after[columns], on=_KEY, how="outer", suffixes=("_before", "_after")
+    )
+    table = pd.DataFrame(
+        {
+            **{k: merged[k] for k in _KEY},
+            "calls_before": merged["ncalls_before"].fillna(0),
+            "calls_after": merged["ncalls_after"].fillna(0),
+            "time_before": merged["tottime_before"].fillna(0.0),
+            "time_after": merged["tottime_after"].fillna(0.0),
+            "user_code": merged["user_code_before"].fillna(merged["user_code_after"]),
+        }
+    )
+    table["calls_change"] = table["calls_after"] - table["calls_before"]
+    table["time_change"] = table["time_after"] - table["time_before"]
+    table = table.astype({k: v for k, v in DIFF_COLUMNS.items() if k in table})
+    order = table.assign(
+        _t=-table["time_change"].abs(), _c=-table["calls_change"].abs()
+    ).sort_values(["_t", "_c", "function"], kind="stable")
+    return table.loc[order.index, list(DIFF_COLUMNS)].reset_index(drop=True)

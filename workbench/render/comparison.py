@@ -1,0 +1,181 @@
+"""Text and HTML for a Comparison or a Ranking: the verdict, the versions, the diff."""
+
+from __future__ import annotations
+
+from html import escape
+from typing import Any
+
+import pandas as pd
+
+from workbench.comparison import Comparison, Ranking
+from workbench.render.format import Table, fmt_bytes, fmt_seconds
+from workbench.render.html import STYLE, table_html
+from workbench.render.text import table_lines
+
+__all__ = ["comparison_html", "comparison_page", "comparison_text", "ranking_html", "ranking_text"]
+
+DIFF_ROWS = 15
+
+
+def _records(table: pd.DataFrame) -> list[dict[str, Any]]:
+    return [{str(k): v for k, v in row.items()} for row in table.to_dict("records")]
+
+
+def _memory(comparison: Comparison) -> str:
+    base, cand = comparison.baseline.peak_memory, comparison.candidate.peak_memory
+    ratio = comparison.memory_ratio
+    if ratio is None:
+        return f"peak {fmt_bytes(base)} -> {fmt_bytes(cand)} (tracemalloc)"
+    how = f"{ratio:.2f}x less" if ratio >= 1 else f"{1 / ratio:.2f}x more"
+    return f"peak {fmt_bytes(base)} -> {fmt_bytes(cand)}: {how} (tracemalloc)"
+
+
+def _facts(comparison: Comparison) -> list[tuple[str, str]]:
+    c = comparison
+    checked = {True: "equal", None: "not checked (check=None)"}[c.equal]
+    t = c.baseline.timing
+    numbers = f"{t.number} and {c.candidate.timing.number}"
+    facts = [
+        ("verdict", c.headline()),
+        ("results", checked),
+        ("memory", _memory(c)),
+    ]
+    before, after = c.baseline.report.summary, c.candidate.report.summary
+    if before.waiting_seconds is not None or after.waiting_seconds is not None:
+        tasks = f"{len(c.baseline.report.tasks)} -> {len(c.candidate.report.tasks)}"
+        waits = [fmt_seconds(s.waiting_seconds or 0.0) for s in (before, after)]
+        facts.append(("async", f"event loop idle {waits[0]} -> {waits[1]}; tasks {tasks}"))
+    return [
+        *facts,
+        (
+            "timing",
+            f"{len(t.samples)} alternating rounds (calls per sample: {numbers}); a change "
+            f"under {c.min_effect:.0%} or a 95% CI that includes 1 is no difference",
+        ),
+    ]
+
+
+def _versions(comparison: Comparison) -> Table:
+    rows = []
+    for v in (comparison.baseline, comparison.candidate):
+        t = v.timing
+        rows.append(
+            (
+                fmt_seconds(t.median),
+                fmt_seconds(t.min),
+                fmt_seconds(t.spread),
+                fmt_bytes(v.peak_memory),
+                v.name,
+            )
+        )
+    slowest = max(comparison.baseline.timing.median, comparison.candidate.timing.median) or 1.0
+    shares = tuple(v.timing.median / slowest for v in (comparison.baseline, comparison.candidate))
+    return Table(
+        "Versions (seconds per call)",
+        ("median", "min", "spread (IQR)", "peak memory", "version"),
+        tuple(rows),
+        shares,
+        "rrrrl",
+    )
+
+
+def _calls(before: int, after: int) -> str:
+    return f"{before:,} -> {after:,}" if before != after else f"{before:,}"
+
+
+def _diff(diff: pd.DataFrame) -> Table:
+    shown = diff.head(DIFF_ROWS)
+    largest = max(float(diff["time_change"].abs().max()), 1e-12) if len(diff) else 1.0
+    rows = tuple(
+        (
+            f"{r['time_change'] * 1e3:+.2f} ms",
+            f"{fmt_seconds(r['time_before'])} -> {fmt_seconds(r['time_after'])}",
+            _calls(int(r["calls_before"]), int(r["calls_after"])),
+            str(r["function"]),
+            f"{r['file']}:{r['line']}" if r["file"] else "built-in",
+        )
+        for r in _records(shown)
+    )
+    return Table(
+        f"What changed: top {len(rows)} of {len(diff)} functions by change in own time",
+        ("change", "own time", "calls", "function", "where"),
+        rows,
+        tuple(abs(float(v)) / largest for v in shown["time_change"]),
+        "rrrll",
+    )
+
+
+def comparison_text(comparison: Comparison) -> str:
+    """The whole comparison as text."""
+    c = comparison
+    out = [f"Architect Workbench compare: {c.candidate.name} vs {c.baseline.name}"]
+    facts = _facts(c)
+    width = max(len(k) for k, _ in facts)
+    out += [f"  {k.ljust(width)}  {v}" for k, v in facts]
+    for table in (_versions(c), _diff(c.diff)):
+        out += ["", *table_lines(table)]
+    return "\n".join(out)
+
+
+def comparison_html(comparison: Comparison) -> str:
+    """A fragment: the verdict, the versions, the diff, then both profiles side by side."""
+    c = comparison
+    facts = "".join(f"<dt>{escape(k)}</dt><dd>{escape(v)}</dd>" for k, v in _facts(c))
+    sides = "".join(
+        f'<div style="min-width:0;overflow-x:auto">{v.report.to_html()}</div>'
+        for v in (c.baseline, c.candidate)
+    )
+    title = f"Architect Workbench compare: {c.candidate.name} vs {c.baseline.name}"
+    return (
+        f'<div class="awb-report"><style>{STYLE}</style><h3>{escape(title)}</h3>'
+        f"<dl>{facts}</dl>{table_html(_versions(c))}{table_html(_diff(c.diff))}"
+        "<details><summary>Both profiles, side by side</summary>"
+        f'<div style="display:grid;grid-template-columns:1fr 1fr;gap:12px">{sides}</div>'
+        "</details></div>"
+    )
+
+
+def comparison_page(comparison: Comparison) -> str:
+    """A complete HTML document for comparison.html."""
+    title = escape(f"{comparison.candidate.name} vs {comparison.baseline.name}")
+    return (
+        f'<!DOCTYPE html><html lang="en"><head><meta charset="utf-8"><title>{title}</title>'
+        f"</head><body>{comparison_html(comparison)}</body></html>\n"
+    )
+
+
+def _ranking(ranking: Ranking) -> Table:
+    t = ranking.table
+    rows = tuple(
+        (
+            f"{r['speedup']:.2f}x",
+            f"{r['ci_low']:.2f}-{r['ci_high']:.2f}x",
+            fmt_seconds(r["median"]),
+            fmt_bytes(r["peak_memory"]),
+            "" if pd.isna(r["memory_ratio"]) else f"{r['memory_ratio']:.2f}x",
+            str(r["verdict"]),
+            str(r["name"]),
+        )
+        for r in _records(t)
+    )
+    fastest = float(t["speedup"].max()) or 1.0
+    return Table(
+        "Versions against the first, fastest first",
+        ("speedup", "95% CI", "median", "peak memory", "memory ratio", "verdict", "version"),
+        rows,
+        tuple(float(v) / fastest for v in t["speedup"]),
+        "rrrrrll",
+    )
+
+
+def ranking_text(ranking: Ranking) -> str:
+    """The ranking as text."""
+    return "\n".join(["Architect Workbench compare", *table_lines(_ranking(ranking))])
+
+
+def ranking_html(ranking: Ranking) -> str:
+    """The ranking as an HTML fragment."""
+    return (
+        f'<div class="awb-report"><style>{STYLE}</style><h3>Architect Workbench compare</h3>'
+        f"{table_html(_ranking(ranking))}</div>"
+    )
