@@ -45,29 +45,19 @@ def ip() -> Any:
 LATENCY = 0.05  # seconds the test HTTP server takes per response
 
 
+def body(i: int) -> str:
+    """The exact text the test server answers for /records/<i>."""
+    import json
+
+    from workbench.demo_api import record
+
+    return json.dumps(record(i))
+
+
 @pytest.fixture(scope="session")
 def latency_server() -> Iterator[str]:
-    """Base URL of a loopback HTTP server (a child process) answering after LATENCY s."""
-    import subprocess
-    import sys
-    from pathlib import Path
+    """Base URL (…/records) of the demo API in a child process, answering after LATENCY s."""
+    from workbench.demo_api import DemoAPI
 
-    script = Path(__file__).with_name("latency_server.py")
-    server = subprocess.Popen(
-        [sys.executable, str(script), str(LATENCY)],
-        stdin=subprocess.PIPE,
-        stdout=subprocess.PIPE,
-        text=True,
-    )
-    try:
-        assert server.stdout is not None
-        port = int(server.stdout.readline())
-        yield f"http://127.0.0.1:{port}"
-    finally:
-        assert server.stdin is not None
-        server.stdin.close()  # the server exits when its stdin closes
-        try:
-            server.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            server.kill()
-            server.wait()
+    with DemoAPI(latency=LATENCY, fail_every=0) as api:
+        yield f"{api.url}/records"

@@ -11,7 +11,7 @@ import pytest
 
 import workbench
 from tests import async_workloads as aw
-from tests.conftest import LATENCY
+from tests.conftest import LATENCY, body
 from workbench.collectors.tasks import HANDLE_RUN
 from workbench.hooks import HookState
 
@@ -108,14 +108,14 @@ async def _profile_fetch(base: str, fetch: Callable[..., Any], *args: Any) -> wo
     """Profile `fetch(client, urls, *args)` with a client already warmed up."""
     urls = [f"{base}/{i}" for i in range(8)]
     async with httpx.AsyncClient() as client:
-        await client.get(f"{base}/warm-up")  # connection and httpx's lazy imports made now
+        await client.get(f"{base}/99")  # connection and httpx's lazy imports made now
         return await workbench.profile_async(fetch, client, urls, *args)
 
 
 def test_sequential_fetch_mostly_waits(latency_server: str) -> None:
     report = asyncio.run(_profile_fetch(latency_server, aw.fetch_sequential))
     urls = range(8)
-    assert report.result == [f"item {i}" for i in urls]
+    assert report.result == [body(i) for i in urls]
     s = report.summary
     assert s.waiting_seconds is not None
     assert s.wall_seconds >= len(urls) * LATENCY  # the server sleeps that long per answer
@@ -130,7 +130,7 @@ def test_sequential_fetch_mostly_waits(latency_server: str) -> None:
 def test_concurrent_fetch_lists_each_task(latency_server: str) -> None:
     report = asyncio.run(_profile_fetch(latency_server, aw.fetch_concurrent, 4))
     urls = range(8)
-    assert report.result == [f"item {i}" for i in urls]
+    assert report.result == [body(i) for i in urls]
     tasks = report.tasks
     mine = tasks[tasks["coroutine"] == "fetch_concurrent.<locals>.limited"]
     assert len(mine) == len(urls)

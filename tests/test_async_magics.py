@@ -8,6 +8,7 @@ from typing import Any
 import pytest
 
 import workbench
+from tests.conftest import body
 from tests.test_magics import html_outputs, run
 from workbench.collectors.tasks import HANDLE_RUN
 from workbench.hooks import HookState
@@ -56,7 +57,7 @@ def test_a_client_from_an_earlier_cell_works_inside(aio: Any, latency_server: st
     cell = "%%architect_profile -q -o rep\nresults = await fetch_sequential(client, urls)"
     result, _ = run(aio, cell)
     assert result.success, result.error_in_exec
-    assert aio.user_ns["results"] == [f"item {i}" for i in range(4)]
+    assert aio.user_ns["results"] == [body(i) for i in range(4)]
     summary = aio.user_ns["rep"].summary
     assert summary.waiting_seconds is not None
     assert summary.waiting_seconds >= 0.8 * summary.wall_seconds

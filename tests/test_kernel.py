@@ -91,8 +91,9 @@ def test_fault_outputs_in_a_real_kernel(tmp_path: Path) -> None:
 
 
 ASYNC_SETUP = """%load_ext workbench
-import asyncio, sys, httpx
+import asyncio, json, sys, httpx
 from workbench.collectors.tasks import HANDLE_RUN
+from workbench.demo_api import record
 
 async def fetch_all(client, urls):
     return [(await client.get(url)).text for url in urls]
@@ -114,7 +115,7 @@ def test_await_cells_in_a_real_kernel(tmp_path: Path, latency_server: str) -> No
         "inside_loop = asyncio.get_running_loop()",
         "%%architect_profile -q -o rep2\ncounts = await asyncio.gather(tick(1), tick(2), tick(3))",
         """
-assert results == [f"item {i}" for i in range(6)]
+assert results == [json.dumps(record(i)) for i in range(6)]
 assert inside_loop is kernel_loop
 s = rep.summary
 assert s.waiting_seconds >= 0.8 * s.wall_seconds, (s.waiting_seconds, s.wall_seconds)
