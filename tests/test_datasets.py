@@ -34,14 +34,15 @@ def test_enrichment_records_repeat_their_strings() -> None:
 
 
 def test_demo_api_serves_records_fails_once_and_stops() -> None:
-    with DemoAPI(latency=0.0, fail_every=5) as api:
+    with DemoAPI(latency=0.0, fail_every=3) as api:
         assert api.running
         assert api.url.startswith("http://127.0.0.1:")
         with httpx.Client(base_url=api.url) as client:
             assert client.get("/records/3").json() == record(3)
-            assert client.get("/records/5").status_code == 503  # the first time only
+            assert client.get("/records/5").json() == record(5)
+            assert client.get("/records/5").status_code == 503  # the third request
             assert client.get("/records/5").json() == record(5)
             assert client.get("/nothing").status_code == 404
-            assert json.loads(client.get("/stats").text) == {"requests": 3, "failures": 1}
+            assert json.loads(client.get("/stats").text) == {"requests": 4, "failures": 1}
     assert not api.running
     api.stop()  # stopping twice is harmless

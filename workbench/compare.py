@@ -224,6 +224,9 @@ async def compare_async(
 ) -> Any:
     """`compare` for coroutine functions, on the running event loop (same parameters).
 
+    Plain functions may take part too (a synchronous baseline of an async refactor):
+    they are called, not awaited.
+
     Example::
 
         comparison = await workbench.compare_async(fetch_sequential, fetch_concurrent,
@@ -248,7 +251,10 @@ async def compare_async(
     for call, name in zip(calls, names, strict=True):
         peaks.append(await _peak_async(call))
         session = ProfileSession(_PROFILE, label=name, drain=True)
-        reports.append(await session.run_async(call))
+        if inspect.iscoroutinefunction(call):
+            reports.append(await session.run_async(call))
+        else:  # a synchronous version (the baseline of an async refactor, say)
+            reports.append(session.run(call))
     results = (timings, values, peaks, reports)
     return _assemble(names, results, equal, min_effect, isinstance(baseline, Mapping))
 

@@ -6,8 +6,10 @@ separate process, its threads and CPU never mix with the profile of the client.
 
 The API:
     GET /records/<id>   {"id": id, "name": ..., "score": ...} after `latency` seconds;
-                        the first request for every `fail_every`-th id answers 503
-                        (Service Unavailable), so a client has to retry.
+                        every `fail_every`-th request answers 503 (Service
+                        Unavailable) instead, so a client has to retry. Whatever the
+                        order of the requests, n records then take exactly the n + k
+                        requests with k = (n + k) // fail_every.
     GET /stats          {"requests": ..., "failures": ...} served so far.
 """
 
@@ -36,7 +38,7 @@ class DemoAPI:
 
     Parameters:
         latency: seconds every answer takes.
-        fail_every: ids divisible by this get one 503 first (0: never).
+        fail_every: every this-many-th request answers 503 (0: never).
 
     Attributes:
         url: the base URL, e.g. http://127.0.0.1:41234 (set by `start`).
@@ -94,7 +96,6 @@ class DemoAPI:
 def _serve(latency: float, fail_every: int) -> None:
     """The child process: serve until stdin closes."""
     lock = threading.Lock()
-    seen: set[int] = set()
     counts = {"requests": 0, "failures": 0}
 
     class Handler(BaseHTTPRequestHandler):
@@ -114,8 +115,7 @@ def _serve(latency: float, fail_every: int) -> None:
             time.sleep(latency)
             with lock:
                 counts["requests"] += 1
-                fail = bool(fail_every) and i % fail_every == 0 and i not in seen
-                seen.add(i)
+                fail = bool(fail_every) and counts["requests"] % fail_every == 0
                 counts["failures"] += fail
             self._send(503, {"error": "busy, retry"}) if fail else self._send(200, record(i))
 
@@ -130,8 +130,13 @@ def _serve(latency: float, fail_every: int) -> None:
         def log_message(self, format: str, *args: object) -> None:
             pass  # quiet
 
-    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-    server.daemon_threads = True
+    class Server(ThreadingHTTPServer):
+        daemon_threads = True
+        # socketserver's default backlog of 5 makes concurrent clients' connects wait
+        # for SYN retries (1 s and more): a real API accepts many more.
+        request_queue_size = 256
+
+    server = Server(("127.0.0.1", 0), Handler)
     threading.Thread(target=server.serve_forever, daemon=True).start()
     sys.stdout.write(f"{server.server_address[1]}\n")
     sys.stdout.flush()
