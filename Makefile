@@ -10,7 +10,7 @@ VENV313 ?= .venv313
 VENV_BENCH ?= .venv-bench
 ROOT_FLAG := $(if $(filter 0,$(shell id -u)),--allow-root,)
 
-.PHONY: setup lab test lint typecheck unit notebooks bench bench-smoke test-py313 clean
+.PHONY: setup lab test lint typecheck unit notebooks browser bench bench-smoke test-py313 clean
 
 $(STAMP): pyproject.toml
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -22,7 +22,7 @@ setup: $(STAMP)
 lab: setup
 	$(VENV)/bin/jupyter lab --ip 127.0.0.1 $(ROOT_FLAG) notebooks/
 
-test: setup lint typecheck unit notebooks bench-smoke
+test: setup lint typecheck unit notebooks browser bench-smoke
 
 lint: setup
 	$(VENV)/bin/ruff check .
@@ -32,11 +32,15 @@ typecheck: setup
 	$(VENV)/bin/mypy
 
 unit: setup
-	$(PY) -m pytest -p no:cacheprovider tests
+	$(PY) -m pytest -p no:cacheprovider -m "not browser" tests
 
 notebooks: setup
 	$(PY) -m pytest -p no:cacheprovider --nbval notebooks \
 		--nbval-sanitize-with notebooks/sanitize.cfg
+
+# Every notebook in JupyterLab in headless Chromium (Debian's chromium; see tests/browser).
+browser: setup
+	$(PY) -m pytest -p no:cacheprovider -m browser -s tests/browser
 
 # The benchmarks' own environment: the workbench plus the anchors it is compared with.
 $(VENV_BENCH)/.installed: pyproject.toml benchmarks/requirements.txt
@@ -60,7 +64,7 @@ $(VENV313)/.installed: pyproject.toml
 	touch $@
 
 test-py313: $(VENV313)/.installed
-	$(VENV313)/bin/python -m pytest -p no:cacheprovider tests
+	$(VENV313)/bin/python -m pytest -p no:cacheprovider -m "not browser" tests
 
 clean:
 	rm -rf $(VENV) $(VENV313) $(VENV_BENCH) build *.egg-info
