@@ -57,3 +57,46 @@ def test_text_and_html_show_the_same_tables() -> None:
     assert "total += (v * k) % 7" in text
     assert str(run.report) == text
     assert repr(run.report).startswith("<Report 'profiled block'")
+
+
+def test_icicle_follows_the_call_tree() -> None:
+    from workbench.render.icicle import icicle_boxes
+
+    report = workbench.profile(workloads.pipeline, 20_000)
+    boxes, _, _ = icicle_boxes(report.profile_data)
+    by_name = {b.key[2]: b for b in boxes}
+    assert boxes[0].key[2] == "pipeline"
+    assert boxes[0].depth == 0
+    assert by_name["score"].depth == by_name["parse"].depth == 1
+    assert by_name["parse"].calls == 1
+    # children sit inside their parent, left to right
+    root = boxes[0]
+    for child in (by_name["parse"], by_name["score"]):
+        assert root.x <= child.x
+        assert child.x + child.width <= root.x + root.width + 1e-9
+    html = report.to_html()
+    assert 'class="awb-icicle"' in html
+    assert "pipeline" in html
+    assert "1 calls" in html  # the tooltip of a box
+
+
+def test_a_huge_profile_renders_small() -> None:
+    source = "\n".join(f"def f{i}(x):\n    return x + 1" for i in range(100_000))
+    namespace: dict[str, Any] = {}
+    exec(compile(source, "generated.py", "exec"), namespace)
+    functions = [namespace[f"f{i}"] for i in range(100_000)]
+
+    def run() -> int:
+        total = 0
+        for f in functions:
+            total = f(total)
+        return total
+
+    with workbench.profiling(lines=None, memory="off") as session:
+        run()
+    report = session.report
+    assert len(report.functions) > 100_000
+    html = report.to_html()
+    assert len(html.encode()) < 2 * 2**20
+    assert "in calls too small or too deep to draw" in html
+    assert html.count('class="awb-box"') <= 1500

@@ -9,6 +9,7 @@ from __future__ import annotations
 from html import escape
 
 from workbench.render.format import Table, bar_blocks, fmt_bytes
+from workbench.render.icicle import icicle_svg
 from workbench.render.view import View, build_view
 from workbench.report import Report
 
@@ -37,6 +38,7 @@ STYLE = """
 .awb-report .awb-warn{color:#a40e26;background:#fff8c5;padding:2px 6px;border-radius:4px}
 .awb-report tr.awb-minor{color:#8c959f}
 .awb-report svg{background:#f6f8fa;border:1px solid #d0d7de}
+.awb-report .awb-box:hover rect{stroke:#1f2328;stroke-width:1}
 """
 
 
@@ -76,22 +78,57 @@ def table_html(table: Table) -> str:
 
 
 def _timeline(view: View) -> str:
+    """RSS over time as a line, the peak marked with a dot and its value."""
     if len(view.timeline) < 2:
         return ""
-    width, height = 600, 60
+    width, height = 600, 70
     span = view.timeline[-1][0] or 1.0
     values = [rss for _, rss in view.timeline]
     low, high = min(values), max(values)
-    scale = (height - 4) / ((high - low) or 1)
-    points = " ".join(
-        f"{t / span * width:.1f},{height - 2 - (rss - low) * scale:.1f}" for t, rss in view.timeline
-    )
+    scale = (height - 16) / ((high - low) or 1)
+
+    def xy(t: float, rss: int) -> tuple[float, float]:
+        return t / span * (width - 8) + 4, height - 4 - (rss - low) * scale
+
+    points = " ".join("{:.1f},{:.1f}".format(*xy(t, rss)) for t, rss in view.timeline)
+    peak_t, peak = max(view.timeline, key=lambda sample: sample[1])
+    px, py = xy(peak_t, peak)
+    anchor = "end" if px > width / 2 else "start"
+    label = f"peak {fmt_bytes(peak)} at {peak_t:.2f} s"
     caption = f"RSS {fmt_bytes(low)} .. {fmt_bytes(high)} over {span:.2f} s"
     return (
         f"<h4>{escape(caption)}</h4>"
         f'<svg width="{width}" height="{height}" role="img" aria-label="{escape(caption)}">'
-        f'<polyline fill="none" stroke="#0969da" stroke-width="1.5" points="{points}"/></svg>'
+        f'<polyline fill="none" stroke="#0969da" stroke-width="1.5" points="{points}"/>'
+        f'<g class="awb-peak"><circle cx="{px:.1f}" cy="{py:.1f}" r="3.5" fill="#cf222e"/>'
+        f'<text x="{px + (-6 if anchor == "end" else 6):.1f}" y="{max(py, 12):.1f}" '
+        f'text-anchor="{anchor}" style="font:11px sans-serif" fill="#cf222e">'
+        f"{escape(label)}</text></g></svg>"
     )
+
+
+def _icicle(report: Report) -> str:
+    """The call tree, user code in orange; tooltips say where each function is."""
+    functions = report.functions
+    known = {
+        (str(name), int(line)): (str(file), bool(user))
+        for name, line, file, user in zip(
+            functions["function"],
+            functions["line"],
+            functions["file"],
+            functions["user_code"],
+            strict=True,
+        )
+    }
+
+    def where(key: tuple[str, int, str]) -> str:
+        file = known.get((key[2], key[1]), ("", False))[0]
+        return f"{file}:{key[1]}" if file else "built-in"
+
+    def is_user(key: tuple[str, int, str]) -> bool:
+        return known.get((key[2], key[1]), ("", False))[1]
+
+    return icicle_svg(report.profile_data, where, is_user)
 
 
 def render_html(report: Report) -> str:
@@ -110,7 +147,9 @@ def render_html(report: Report) -> str:
         f"<dl>{facts}</dl>",
         *(f'<p class="awb-warn">⚠ {escape(w)}</p>' for w in view.warnings),
         *(f'<p class="awb-note">{escape(n)}</p>' for n in view.notes),
-        *(table_html(t) for t in (view.functions, *tasks, *view.line_blocks, *view.memory_blocks)),
+        table_html(view.functions),
+        _icicle(report),
+        *(table_html(t) for t in (*tasks, *view.line_blocks, *view.memory_blocks)),
         _timeline(view),
     ]
     return f'<div class="awb-report">{"".join(parts)}</div>'

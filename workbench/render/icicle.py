@@ -1,0 +1,138 @@
+"""An icicle view of cProfile's call tree, as inline SVG (no script, no server).
+
+cProfile keeps, per function, who called it and how much cumulative time those calls
+took (the `callers` edges). The tree is rebuilt from the roots down along those edges;
+a function called from several places splits its time as the edges say. Width is
+cumulative time; every box has a tooltip with calls and times. Boxes narrower than a
+pixel's worth and levels past `MAX_DEPTH` are left out, and the view says how much time
+that hides, so the SVG stays small for huge profiles (the saved `.prof` keeps it all).
+"""
+
+from __future__ import annotations
+
+import marshal
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from html import escape
+from typing import Any
+
+__all__ = ["Box", "icicle_boxes", "icicle_svg"]
+
+Key = tuple[str, int, str]
+WIDTH = 900
+ROW = 18
+MAX_DEPTH = 24
+MAX_BOXES = 1500
+MIN_FRACTION = 1.5 / WIDTH  # narrower than 1.5 px: hidden
+
+
+@dataclass
+class Box:
+    """One box: a function at a depth, spanning [x, x + width) of the total time."""
+
+    key: Key
+    depth: int
+    x: float
+    width: float
+    seconds: float
+    calls: int
+    children: list[Box] = field(default_factory=list)
+
+
+def _callees(stats: dict[Key, Any]) -> dict[Key, list[tuple[Key, float, int]]]:
+    """caller -> [(callee, cumulative seconds of those calls, calls)], largest first."""
+    out: dict[Key, list[tuple[Key, float, int]]] = {}
+    for callee, (_, _, _, _, callers) in stats.items():
+        for caller, edge in callers.items():
+            out.setdefault(caller, []).append((callee, float(edge[3]), int(edge[1])))
+    for edges in out.values():
+        edges.sort(key=lambda e: -e[1])
+    return out
+
+
+def icicle_boxes(profile_data: bytes) -> tuple[list[Box], float, float]:
+    """The boxes of the call tree, the total seconds, and the seconds left out.
+
+    Returns:
+        (boxes in drawing order, total cumulative seconds of the roots, hidden seconds).
+    """
+    stats: dict[Key, Any] = marshal.loads(profile_data) if profile_data else {}
+    callees = _callees(stats)
+    roots = [
+        (key, float(entry[3]), int(entry[1]))
+        for key, entry in stats.items()
+        if not any(caller in stats for caller in entry[4])
+    ]
+    roots.sort(key=lambda r: -r[1])
+    total = sum(seconds for _, seconds, _ in roots) or 1.0
+    boxes: list[Box] = []
+    hidden = 0.0
+    # Breadth-first, so the box budget goes to the upper, wider levels first.
+    level: list[tuple[Key, float, float, int, tuple[Key, ...]]] = []
+    x = 0.0
+    for key, seconds, calls in roots:
+        level.append((key, x, seconds, calls, ()))
+        x += seconds / total
+    depth = 0
+    while level and depth < MAX_DEPTH:
+        following: list[tuple[Key, float, float, int, tuple[Key, ...]]] = []
+        for key, start, seconds, calls, path in level:
+            width = seconds / total
+            if width < MIN_FRACTION or len(boxes) >= MAX_BOXES:
+                hidden += seconds
+                continue
+            boxes.append(Box(key, depth, start, width, seconds, calls))
+            child_x, budget = start, seconds
+            for callee, child_seconds, child_calls in callees.get(key, []):
+                if callee in path or callee == key or budget <= 0:
+                    continue  # recursion: the time is already in this box
+                child_seconds = min(child_seconds, budget)
+                following.append((callee, child_x, child_seconds, child_calls, (*path, key)))
+                child_x += child_seconds / total
+                budget -= child_seconds
+        level = following
+        depth += 1
+    hidden += sum(seconds for _, _, seconds, _, _ in level)
+    return boxes, total, hidden
+
+
+def _fmt(seconds: float) -> str:
+    return f"{seconds * 1e3:.1f} ms" if seconds < 1 else f"{seconds:.3f} s"
+
+
+def icicle_svg(
+    profile_data: bytes, where: Callable[[Key], str], is_user: Callable[[Key], bool]
+) -> str:
+    """The icicle as an SVG element ("" for an empty profile).
+
+    Parameters:
+        profile_data: cProfile's marshalled stats (`Report.profile_data`).
+        where: a readable location for a function ("In[3]:12", "pandas/core/frame.py:90").
+        is_user: whether a function is the user's code (drawn in the warm colour).
+    """
+    boxes, total, hidden = icicle_boxes(profile_data)
+    if not boxes:
+        return ""
+    depth = max(b.depth for b in boxes) + 1
+    parts = []
+    for b in boxes:
+        name = b.key[2]
+        x, w, y = b.x * WIDTH, b.width * WIDTH, b.depth * ROW
+        colour = "#f4a261" if is_user(b.key) else "#a8c5da"
+        tip = f"{name}  {where(b.key)}\n{b.calls:,} calls, {_fmt(b.seconds)} cumulative"
+        label = name if w > 7 * len(name) else (name[: int(w / 7) - 1] + "…" if w > 30 else "")
+        parts.append(
+            f'<g class="awb-box"><title>{escape(tip)}</title>'
+            f'<rect x="{x:.1f}" y="{y}" width="{max(w - 1, 0.5):.1f}" height="{ROW - 1}" '
+            f'fill="{colour}"/>'
+            + (f'<text x="{x + 3:.1f}" y="{y + 13}">{escape(label)}</text>' if label else "")
+            + "</g>"
+        )
+    caption = f"Call tree (icicle): width = cumulative time, {_fmt(total)} in all"
+    if hidden > 0:
+        caption += f"; {_fmt(hidden)} in calls too small or too deep to draw"
+    return (
+        f"<h4>{escape(caption)}</h4>"
+        f'<svg class="awb-icicle" width="{WIDTH}" height="{depth * ROW}" role="img" '
+        f'aria-label="{escape(caption)}" style="font:11px sans-serif">{"".join(parts)}</svg>'
+    )
