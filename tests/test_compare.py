@@ -307,3 +307,8 @@ def test_rounds_alternate_and_plans_fit_the_budget() -> None:
     assert 2000 <= fast.numbers[0] <= 2001  # a 1 µs call is looped to make a 2 ms sample
     assert plan_rounds([10.0, 10.0], seconds=3.0, repeat=None).rounds == 5
     assert plan_rounds([0.1, 0.1], seconds=3.0, repeat=7).rounds == 7
+
+
+def test_an_unknown_check_name_is_an_option_error() -> None:
+    with pytest.raises(workbench.OptionError, match="check='none'"):
+        workbench.compare(lambda: 1, lambda: 1, check="none", repeat=2)  # type: ignore[arg-type]

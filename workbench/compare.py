@@ -69,6 +69,8 @@ def _check(names: Sequence[str], values: Sequence[object], check: CheckOption) -
     """Compare every version's result with the baseline's; raise on the first mismatch."""
     if check is None:
         return None
+    if isinstance(check, str) and check != "auto":
+        raise OptionError(f"check={check!r}: use 'auto', None, or a function check(a, b)")
     for name, value in zip(names[1:], values[1:], strict=True):
         found = (
             first_difference(values[0], value)

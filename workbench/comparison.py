@@ -114,7 +114,7 @@ class Comparison:
         return comparison_html(self)
 
     def save(self, directory: str | Path, *, overwrite: bool = False) -> dict[str, Path]:
-        """Write comparison.json, comparison.html, diff.csv, and each version's report.
+        """Write comparison.json, comparison.html, comparison.csv (the diff) and both reports.
 
         The reports go to `baseline/` and `candidate/` below `directory` (see
         `Report.save`).
