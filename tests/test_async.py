@@ -10,6 +10,7 @@ import httpx
 import pytest
 
 import workbench
+import workbench.collectors.tasks
 from tests import async_workloads as aw
 from tests.conftest import LATENCY, body
 from workbench.collectors.tasks import HANDLE_RUN
@@ -259,3 +260,36 @@ def test_the_hook_check_sees_a_wrapper_left_on_asyncio() -> None:
         assert any(line.startswith("asyncio") for line in before.differences(HookState.capture()))
     finally:
         asyncio.events.Handle._run = HANDLE_RUN  # type: ignore[method-assign]
+
+
+def test_a_failed_task_is_listed_and_its_error_still_unretrieved() -> None:
+    spawned: list[asyncio.Task[None]] = []
+
+    async def fails() -> None:
+        raise ValueError("forgotten")
+
+    async def spawns() -> None:
+        spawned.append(asyncio.ensure_future(fails()))
+        await asyncio.sleep(0.01)
+
+    async def main() -> workbench.Report:
+        report = await workbench.profile_async(spawns)
+        spawned[0].exception()  # retrieved here, by the test, after the run
+        return report
+
+    before_retrieval: list[bool] = []
+    original = workbench.collectors.tasks._final_state
+
+    def spy(task: asyncio.Task[Any]) -> str:
+        state = original(task)
+        before_retrieval.append(getattr(task, "_log_traceback", False))
+        return state
+
+    workbench.collectors.tasks._final_state = spy  # type: ignore[assignment]
+    try:
+        report = asyncio.run(main())
+    finally:
+        workbench.collectors.tasks._final_state = original  # type: ignore[assignment]
+    row = report.tasks[report.tasks["coroutine"].str.endswith("fails")]
+    assert row["state"].tolist() == ["failed"]
+    assert True in before_retrieval  # the run did not mark the error as retrieved

@@ -80,7 +80,9 @@ def _final_state(task: asyncio.Task[Any]) -> str:
         return "pending"
     if task.cancelled():
         return "cancelled"
-    return "failed" if task.exception() is not None else "done"
+    # Not task.exception(): that marks the error as retrieved, and asyncio would no longer
+    # log "Task exception was never retrieved" for the user's forgotten task.
+    return "failed" if getattr(task, "_exception", None) is not None else "done"
 
 
 class TaskCollector:
