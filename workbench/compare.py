@@ -65,12 +65,16 @@ def _versions(
     return names, fns, args
 
 
+def _valid_check(check: CheckOption) -> None:
+    """Refuse an unknown check before any version runs."""
+    if isinstance(check, str) and check != "auto":
+        raise OptionError(f"check={check!r}: use 'auto', None, or a function check(a, b)")
+
+
 def _check(names: Sequence[str], values: Sequence[object], check: CheckOption) -> bool | None:
     """Compare every version's result with the baseline's; raise on the first mismatch."""
     if check is None:
         return None
-    if isinstance(check, str) and check != "auto":
-        raise OptionError(f"check={check!r}: use 'auto', None, or a function check(a, b)")
     for name, value in zip(names[1:], values[1:], strict=True):
         found = (
             first_difference(values[0], value)
@@ -187,6 +191,7 @@ def compare(
         Whatever a version raises, unchanged.
     """
     names, fns, args = _versions(baseline, args)
+    _valid_check(check)
     calls = [partial(fn, *args, **kwargs) for fn in fns]
     values, firsts = [], []
     for call in calls:
@@ -235,6 +240,7 @@ async def compare_async(
                                                    client, urls)
     """
     names, fns, args = _versions(baseline, args)
+    _valid_check(check)
     if any(inspect.isasyncgenfunction(fn) for fn in fns):
         raise OptionError(
             "compare_async compares coroutine functions; wrap an async generator in one "
