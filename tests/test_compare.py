@@ -263,6 +263,8 @@ def test_compare_async_times_coroutines_on_the_loop() -> None:
     tasks = c.candidate.report.tasks
     assert (tasks["coroutine"].str.endswith("one")).sum() == 10
     assert c.baseline.report.tasks["resumptions"].tolist() == [10]
+    # 1 task for the sequential coroutine; 1 + 10 for the concurrent one.
+    assert "tasks 1 -> 11 (yours 1 -> 11)" in c.to_text()
 
 
 # Statistics on synthetic timings.

@@ -30,6 +30,13 @@ def _memory(comparison: Comparison) -> str:
     return f"peak {fmt_bytes(base)} -> {fmt_bytes(cand)}: {how} (tracemalloc)"
 
 
+def _task_counts(tasks: pd.DataFrame) -> tuple[int, int]:
+    """Return (all tasks, tasks started by the profiled code) of a tasks table."""
+    if tasks.empty or "user_code" not in tasks.columns:
+        return len(tasks), 0
+    return len(tasks), int(tasks["user_code"].astype(bool).sum())
+
+
 def _facts(comparison: Comparison) -> list[tuple[str, str]]:
     c = comparison
     checked = {True: "equal", None: "not checked (check=None)"}[c.equal]
@@ -42,7 +49,10 @@ def _facts(comparison: Comparison) -> list[tuple[str, str]]:
     ]
     before, after = c.baseline.report.summary, c.candidate.report.summary
     if before.waiting_seconds is not None or after.waiting_seconds is not None:
-        tasks = f"{len(c.baseline.report.tasks)} -> {len(c.candidate.report.tasks)}"
+        # Libraries (httpx via anyio, for one) start tasks of their own whose number
+        # follows the I/O timing; the user's own tasks are counted apart.
+        counts = [_task_counts(v.report.tasks) for v in (c.baseline, c.candidate)]
+        tasks = f"{counts[0][0]} -> {counts[1][0]} (yours {counts[0][1]} -> {counts[1][1]})"
         waits = [fmt_seconds(s.waiting_seconds or 0.0) for s in (before, after)]
         facts.append(("async", f"event loop idle {waits[0]} -> {waits[1]}; tasks {tasks}"))
     return [
