@@ -8,6 +8,7 @@ Public API::
         ...
     run.report.functions        # DataFrames: functions, lines, memory, timeline, tasks
     comparison = workbench.compare(slow, fast, *args)   # equal? faster? leaner? why?
+    report.snakeviz()           # snakeviz in the notebook; workbench.stop_servers()
 
 In IPython or Jupyter: `%load_ext workbench`, then `%architect_profile` and
 `%%architect_profile`.
@@ -26,10 +27,12 @@ from workbench.errors import (
     ReportExistsError,
     ReportFormatError,
     ResultMismatchError,
+    ServerError,
     WorkbenchError,
 )
 from workbench.options import ProfileOptions
 from workbench.report import Report, Summary
+from workbench.servers import stop_servers
 from workbench.session import ProfileSession
 
 __all__ = [
@@ -43,6 +46,7 @@ __all__ = [
     "ReportExistsError",
     "ReportFormatError",
     "ResultMismatchError",
+    "ServerError",
     "Summary",
     "Version",
     "WorkbenchError",
@@ -52,6 +56,7 @@ __all__ = [
     "profile",
     "profile_async",
     "profiling",
+    "stop_servers",
     "unload_ipython_extension",
 ]
 

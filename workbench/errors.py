@@ -13,6 +13,7 @@ __all__ = [
     "ReportExistsError",
     "ReportFormatError",
     "ResultMismatchError",
+    "ServerError",
     "WorkbenchError",
 ]
 
@@ -39,6 +40,10 @@ class ReportExistsError(WorkbenchError, FileExistsError):
 
 class ReportFormatError(WorkbenchError, ValueError):
     """A saved report could not be read back (wrong file, wrong version or damaged)."""
+
+
+class ServerError(WorkbenchError, RuntimeError):
+    """A helper server (snakeviz) could not start or stopped answering; the message says why."""
 
 
 class ResultMismatchError(WorkbenchError, AssertionError):

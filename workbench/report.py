@@ -12,9 +12,12 @@ import pstats
 import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import pandas as pd
+
+if TYPE_CHECKING:
+    from workbench.render.snakeviz import SnakevizView
 
 __all__ = ["Report", "Summary"]
 
@@ -141,6 +144,24 @@ class Report:
         from workbench.storage import load_report
 
         return load_report(Path(path))
+
+    def snakeviz(self, *, height: int = 700) -> SnakevizView:
+        """Show this profile in snakeviz, served by this process on 127.0.0.1.
+
+        Starts the snakeviz server on first use (a free loopback port, waited for until
+        it answers) and keeps it until `workbench.stop_servers()` or process exit. Only
+        the profiles written for this purpose are served.
+
+        Parameters:
+            height: the height of the notebook's iframe, in CSS pixels.
+
+        Returns:
+            A view: an iframe in a notebook, the URL in a terminal. If the server cannot
+            start, the view says why and shows this report's static HTML instead.
+        """
+        from workbench.render.snakeviz import snakeviz_view
+
+        return snakeviz_view(self, height=height)
 
     def to_text(self) -> str:
         """A plain-text rendering for terminals and logs."""

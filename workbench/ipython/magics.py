@@ -31,7 +31,7 @@ __all__ = ["WorkbenchMagics", "split_line"]
 # Leading options of the line magic; what follows them is the statement, kept verbatim.
 _OPTION = re.compile(
     r"""\s*(?P<flag>-[lmtos]\s*|--(?:lines|memory|top|output|save)(?:\s+|=))"""
-    r"""(?P<value>"[^"]*"|'[^']*'|\S+)|\s*(?P<switch>-q|--quiet|--overwrite)(?=\s|$)"""
+    r"""(?P<value>"[^"]*"|'[^']*'|\S+)|\s*(?P<switch>-q|--quiet|--overwrite|--snakeviz)(?=\s|$)"""
 )
 
 
@@ -89,6 +89,12 @@ class WorkbenchMagics(ShellMagics):
     @argument("-s", "--save", metavar="DIR", help="Save profile.prof, report.json, report.html.")
     @argument("--overwrite", action="store_true", help="With -s: replace existing files.")
     @argument("-q", "--quiet", action="store_true", help="Do not display the report.")
+    @argument(
+        "--snakeviz",
+        action="store_true",
+        help="Also show the profile in snakeviz, served by this kernel on 127.0.0.1 until "
+        "workbench.stop_servers() or the kernel exits.",
+    )
     @line_cell_magic
     def architect_profile(self, line: str, cell: str | None = None) -> Any:
         """Profile a statement (line magic) or a cell (cell magic) once with every lens.
@@ -104,6 +110,7 @@ class WorkbenchMagics(ShellMagics):
 
             %architect_profile run_pipeline(records)
             %architect_profile -l transform -m tracemalloc -o rep run_pipeline(records)
+            %architect_profile --snakeviz run_pipeline(records)
 
             %%architect_profile -m lines -l transform
             out = run_pipeline(records)
@@ -218,5 +225,7 @@ class WorkbenchMagics(ShellMagics):
             self._ip.user_ns[args.output] = report
         if not args.quiet:
             display(report)
+        if args.snakeviz:
+            display(report.snakeviz())
         if args.save:
             report.save(args.save, overwrite=args.overwrite)
