@@ -104,11 +104,18 @@ class Lab:
     def shutdown_kernels(self) -> None:
         """Shut every session's kernel down, as closing a notebook with "shut down" does."""
         for session in self.api("sessions"):
-            request = Request(
-                f"{self.base}/api/sessions/{session['id']}?token={self.token}", method="DELETE"
-            )
-            with urlopen(request, timeout=30):
-                pass
+            self._delete(f"sessions/{session['id']}")
+
+    def shutdown_kernel(self, notebook: str) -> None:
+        """Shut down the kernel of `notebook`'s session (the others keep running)."""
+        for session in self.api("sessions"):
+            if session["path"].endswith(notebook):
+                self._delete(f"sessions/{session['id']}")
+
+    def _delete(self, path: str) -> None:
+        request = Request(f"{self.base}/api/{path}?token={self.token}", method="DELETE")
+        with urlopen(request, timeout=30):
+            pass
 
     def log(self) -> str:
         """What the server printed so far."""

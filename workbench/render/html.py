@@ -15,6 +15,8 @@ from workbench.report import Report
 
 __all__ = ["STYLE", "render_html", "render_page", "table_html"]
 
+# JupyterLab right-aligns every output table cell with a (0,2,1) selector
+# (`:not(.jp-RenderedMarkdown).jp-RenderedHTMLCommon td`): left-aligned cells need more.
 STYLE = """
 .awb-report{font-family:system-ui,-apple-system,"Segoe UI",sans-serif;font-size:13px;
  color:#1f2328;max-width:1100px}
@@ -24,13 +26,13 @@ STYLE = """
 .awb-report .awb-ok{background:#dafbe1;color:#116329}
 .awb-report .awb-bad{background:#ffebe9;color:#a40e26}
 .awb-report dl{display:grid;grid-template-columns:max-content auto;gap:2px 12px;margin:0}
-.awb-report dt{color:#57606a}.awb-report dd{margin:0}
+.awb-report dt{color:#57606a;white-space:nowrap}.awb-report dd{margin:0}
 .awb-report table{border-collapse:collapse;margin:2px 0}
 .awb-report th{text-align:right;font-weight:600;color:#57606a;padding:2px 8px;
  border-bottom:1px solid #d0d7de}
 .awb-report td{text-align:right;padding:1px 8px;white-space:nowrap}
-.awb-report .awb-l{text-align:left}
-.awb-report td.awb-src{text-align:left;font-family:ui-monospace,Menlo,Consolas,monospace;
+.awb-report table .awb-l{text-align:left}
+.awb-report table td.awb-src{text-align:left;font-family:ui-monospace,Menlo,Consolas,monospace;
  white-space:pre}
 .awb-report td.awb-bar{width:70px;padding:1px 4px}
 .awb-report .awb-fill{height:9px;background:#e16f24;border-radius:2px}
@@ -98,7 +100,8 @@ def _timeline(view: View) -> str:
     caption = f"RSS {fmt_bytes(low)} .. {fmt_bytes(high)} over {span:.2f} s"
     return (
         f"<h4>{escape(caption)}</h4>"
-        f'<svg width="{width}" height="{height}" role="img" aria-label="{escape(caption)}">'
+        f'<svg class="awb-timeline" width="{width}" height="{height}" role="img" '
+        f'aria-label="{escape(caption)}">'
         f'<polyline fill="none" stroke="#0969da" stroke-width="1.5" points="{points}"/>'
         f'<g class="awb-peak"><circle cx="{px:.1f}" cy="{py:.1f}" r="3.5" fill="#cf222e"/>'
         f'<text x="{px + (-6 if anchor == "end" else 6):.1f}" y="{max(py, 12):.1f}" '
