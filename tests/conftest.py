@@ -1,11 +1,14 @@
-"""Shared fixtures. Every test checks that no profiler hook is left behind."""
+"""Shared fixtures. Every test checks that no profiler hook, thread or process is left behind."""
 
 from __future__ import annotations
 
 import os
+import threading
+import time
 from collections.abc import Iterator
 from typing import Any
 
+import psutil
 import pytest
 
 from workbench.hooks import HookState
@@ -21,12 +24,52 @@ def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]) ->
         report.longrepr = f"skipped under CI=true, which must run every test: {report.longrepr}"
 
 
+# Threads the shell or a kernel client start on their own, at any time.
+_MACHINERY = ("zmq.", "ipykernel.", "IPython.", "jupyter_client.", "tornado.")
+
+
+# multiprocessing starts these once per interpreter, by design, and keeps them.
+_PROCESS_MACHINERY = ("multiprocessing.resource_tracker", "multiprocessing.forkserver")
+
+
+def _children() -> dict[int, str]:
+    me = psutil.Process()
+    found = {}
+    for child in me.children(recursive=True):
+        try:
+            found[child.pid] = " ".join(child.cmdline())[:120]
+        except psutil.Error:
+            continue  # it ended meanwhile
+    return found
+
+
+def _left(threads: set[threading.Thread], children: dict[int, str]) -> list[str]:
+    new_threads = [
+        f"thread {t.name} ({type(t).__module__})"
+        for t in threading.enumerate()
+        if t not in threads and not type(t).__module__.startswith(_MACHINERY)
+    ]
+    now = _children()
+    new_children = [
+        f"process {pid}: {now[pid]}"
+        for pid in now.keys() - children.keys()
+        if not any(helper in now[pid] for helper in _PROCESS_MACHINERY)
+    ]
+    return new_threads + new_children
+
+
 @pytest.fixture(autouse=True)
-def hooks_restored() -> Iterator[None]:
-    """Fail any test after which a profiling hook differs from before it."""
+def nothing_left_behind() -> Iterator[None]:
+    """Fail any test after which a profiling hook differs from before it, or a thread or
+    child process started during it is still there (after 5 s of grace to finish)."""
     before = HookState.capture()
+    threads, children = set(threading.enumerate()), _children()
     yield
     assert before.differences(HookState.capture()) == []
+    deadline = time.monotonic() + 5
+    while (left := _left(threads, children)) and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert left == []
 
 
 @pytest.fixture(scope="session")

@@ -222,3 +222,69 @@ print("checks passed")
     assert "Architect Workbench compare: fast vs slow" in shown["data"]["text/plain"]
     assert "What changed" in shown["data"]["text/html"]
     assert outputs[3][-1]["text"] == "checks passed\n"
+
+
+def test_interrupting_a_profiled_cell_cancels_the_queued_cells(tmp_path: Path) -> None:
+    """Interrupt during %%architect_profile: the partial report, then KeyboardInterrupt,
+    and the cell queued behind it is aborted (not run); nothing of ours survives."""
+    import queue
+    import time
+
+    from jupyter_client.manager import start_new_kernel
+
+    manager, client = start_new_kernel(kernel_name="python3", cwd=str(tmp_path))
+
+    def outputs_of(msg_id: str, timeout: float = 120) -> list[dict[str, Any]]:
+        outputs: list[dict[str, Any]] = []
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            try:
+                message = client.get_iopub_msg(timeout=0.2)
+            except queue.Empty:
+                continue
+            if message["parent_header"].get("msg_id") != msg_id:
+                continue
+            kind, content = message["msg_type"], message["content"]
+            if kind == "status" and content["execution_state"] == "idle":
+                return outputs
+            if kind in ("display_data", "execute_result", "error", "stream"):
+                outputs.append({"kind": kind, **content})
+        raise AssertionError(f"no end to {msg_id}")
+
+    def reply_of(msg_id: str) -> dict[str, Any]:
+        while True:
+            reply = client.get_shell_msg(timeout=120)
+            if reply["parent_header"].get("msg_id") == msg_id:
+                return dict(reply["content"])
+
+    try:
+        setup = client.execute("%load_ext workbench\nimport sys, threading, psutil")
+        assert reply_of(setup)["status"] == "ok"
+        outputs_of(setup)
+        threads = client.execute("before = set(threading.enumerate())")
+        assert reply_of(threads)["status"] == "ok"
+        outputs_of(threads)
+        slow = client.execute(
+            "%%architect_profile\ntotal = 0\nfor i in range(10**9):\n    total += i"
+        )
+        queued = client.execute("ran_after = True")
+        time.sleep(3)
+        manager.interrupt_kernel()
+        assert reply_of(slow)["status"] == "error"
+        outputs = outputs_of(slow)
+        assert [o["kind"] for o in outputs] == ["display_data", "error"]
+        assert "incomplete" in outputs[0]["data"]["text/html"]
+        assert outputs[1]["ename"] == "KeyboardInterrupt"
+        assert reply_of(queued)["status"] == "aborted"
+        check = client.execute(
+            "print('ran_after' in globals(), sys.getprofile(), sys.gettrace(),\n"
+            "      [t.name for t in set(threading.enumerate()) - before\n"
+            "       if not type(t).__module__.startswith(('zmq.', 'ipykernel.'))],\n"
+            "      psutil.Process().children())"
+        )
+        assert reply_of(check)["status"] == "ok"
+        printed = [o["text"] for o in outputs_of(check) if o["kind"] == "stream"]
+        assert printed == ["False None None [] []\n"]
+    finally:
+        client.stop_channels()
+        manager.shutdown_kernel(now=True)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import pstats
 from pathlib import Path
 from typing import Any
 
@@ -80,7 +81,7 @@ def test_icicle_follows_the_call_tree() -> None:
     assert "1 calls" in html  # the tooltip of a box
 
 
-def test_a_huge_profile_renders_small() -> None:
+def test_a_huge_profile_renders_small_and_saves_whole(tmp_path: Path) -> None:
     source = "\n".join(f"def f{i}(x):\n    return x + 1" for i in range(100_000))
     namespace: dict[str, Any] = {}
     exec(compile(source, "generated.py", "exec"), namespace)
@@ -100,3 +101,8 @@ def test_a_huge_profile_renders_small() -> None:
     assert len(html.encode()) < 2 * 2**20
     assert "in calls too small or too deep to draw" in html
     assert html.count('class="awb-box"') <= 1500
+    text = report.to_text()
+    assert len(text.splitlines()) < 200  # shown tables capped at `top` rows
+    paths = report.save(tmp_path)  # the saved files keep every function
+    assert workbench.Report.load(paths["json"]) == report
+    assert pstats.Stats(str(paths["prof"])).total_calls >= 100_000

@@ -65,10 +65,20 @@ def _versions(
     return names, fns, args
 
 
-def _valid_check(check: CheckOption) -> None:
-    """Refuse an unknown check before any version runs."""
+def _valid_options(
+    check: CheckOption, repeat: int | None, min_effect: float, seconds: float
+) -> None:
+    """Refuse a bad option before any version runs."""
     if isinstance(check, str) and check != "auto":
         raise OptionError(f"check={check!r}: use 'auto', None, or a function check(a, b)")
+    if check is not None and not isinstance(check, str) and not callable(check):
+        raise OptionError(f"check={check!r}: use 'auto', None, or a function check(a, b)")
+    if repeat is not None and (not isinstance(repeat, int) or repeat < 1):
+        raise OptionError(f"repeat={repeat!r}: use a whole number of rounds, at least 1")
+    if not isinstance(min_effect, int | float) or not 0 <= min_effect < 1:
+        raise OptionError(f"min_effect={min_effect!r}: use a fraction in [0, 1), e.g. 0.03")
+    if not isinstance(seconds, int | float) or not seconds > 0:
+        raise OptionError(f"seconds={seconds!r}: use a time budget above 0, e.g. 3.0")
 
 
 def _check(names: Sequence[str], values: Sequence[object], check: CheckOption) -> bool | None:
@@ -187,11 +197,11 @@ def compare(
     Raises:
         ResultMismatchError: a version returned something else than the baseline; the
             message shows the first difference. Nothing is timed then.
-        OptionError: fewer than two versions.
+        OptionError: fewer than two versions, or a bad option (nothing runs then).
         Whatever a version raises, unchanged.
     """
     names, fns, args = _versions(baseline, args)
-    _valid_check(check)
+    _valid_options(check, repeat, min_effect, seconds)
     calls = [partial(fn, *args, **kwargs) for fn in fns]
     values, firsts = [], []
     for call in calls:
@@ -240,7 +250,7 @@ async def compare_async(
                                                    client, urls)
     """
     names, fns, args = _versions(baseline, args)
-    _valid_check(check)
+    _valid_options(check, repeat, min_effect, seconds)
     if any(inspect.isasyncgenfunction(fn) for fn in fns):
         raise OptionError(
             "compare_async compares coroutine functions; wrap an async generator in one "

@@ -9,11 +9,14 @@ from __future__ import annotations
 import asyncio
 import signal
 import sys
+import threading
 import tracemalloc
 from dataclasses import dataclass
 from typing import Any
 
-__all__ = ["HookState"]
+from workbench.errors import ProfilerBusyError
+
+__all__ = ["HookState", "refuse_a_taken_trace_hook"]
 
 
 def _monitoring_tools() -> tuple[str | None, ...]:
@@ -52,6 +55,7 @@ class HookState:
         sigprof: the SIGPROF handler (the line sampler uses it).
         asyncio: asyncio's callback runner, and whether the running loop's selector is
             wrapped (the tasks lens wraps both).
+        thread_profile: `threading.getprofile()`, the hook new threads install.
     """
 
     profile: object
@@ -60,6 +64,7 @@ class HookState:
     monitoring: tuple[str | None, ...]
     sigprof: object
     asyncio: tuple[object, bool]
+    thread_profile: object
 
     @classmethod
     def capture(cls) -> HookState:
@@ -71,6 +76,7 @@ class HookState:
             monitoring=_monitoring_tools(),
             sigprof=_sigprof_handler(),
             asyncio=_asyncio_hooks(),
+            thread_profile=threading.getprofile(),
         )
 
     def differences(self, other: HookState) -> list[str]:
@@ -83,8 +89,30 @@ class HookState:
             Human-readable lines, empty when both snapshots agree.
         """
         changed = []
-        for name in ("profile", "trace", "tracemalloc", "monitoring", "sigprof", "asyncio"):
+        names = ("profile", "trace", "tracemalloc", "monitoring", "sigprof", "asyncio")
+        for name in (*names, "thread_profile"):
             before, after = getattr(self, name), getattr(other, name)
             if before != after:
                 changed.append(f"{name}: {before!r} -> {after!r}")
         return changed
+
+
+def refuse_a_taken_trace_hook(lens: str) -> None:
+    """Raise if this thread already has a trace function (a debugger, coverage.py).
+
+    The exact-lines and memory-per-line lenses install a trace function of their own and
+    would replace, or run inside, someone else's.
+
+    Parameters:
+        lens: the lens that needs the hook, for the message.
+
+    Raises:
+        ProfilerBusyError: naming the holder and what to do.
+    """
+    holder = sys.gettrace()
+    if holder is not None:
+        raise ProfilerBusyError(
+            f"{lens} needs the trace hook, which {holder!r} holds (a debugger or coverage "
+            "tool); stop it first, or use -l auto / lines='auto' (sampled), which leaves it "
+            "alone"
+        )

@@ -8,6 +8,7 @@ that loads back to an equal Report, `.html`); the work is done in `workbench.ren
 
 from __future__ import annotations
 
+import os
 import pstats
 import tempfile
 from dataclasses import dataclass, field
@@ -129,9 +130,13 @@ class Report:
 
         Raises:
             ReportExistsError: a file exists and `overwrite` is False.
+            OptionError: `directory` is not a path.
         """
+        from workbench.errors import OptionError
         from workbench.storage import save_report
 
+        if not isinstance(directory, str | os.PathLike):
+            raise OptionError(f"save({directory!r}): give a folder path (str or Path)")
         return save_report(self, Path(directory), overwrite=overwrite)
 
     @classmethod

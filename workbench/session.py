@@ -10,8 +10,6 @@ from __future__ import annotations
 import asyncio
 import inspect
 import logging
-import marshal
-import platform
 import sys
 import time
 from collections.abc import Callable
@@ -20,22 +18,14 @@ from datetime import datetime
 from types import TracebackType
 from typing import Any, TypeVar
 
-from workbench import tables
 from workbench.collectors import Collector
-from workbench.collectors.allocations import AllocationCollector
-from workbench.collectors.functions import FunctionCollector
-from workbench.collectors.lines import LineCollector
-from workbench.collectors.memory_lines import MemoryLineCollector
-from workbench.collectors.rss import RssSampler
-from workbench.collectors.sampler import LineSampler
-from workbench.collectors.tasks import HANDLE_RUN, TaskCollector
+from workbench.collectors.tasks import HANDLE_RUN
 from workbench.equality import is_lazy, lazy_kind
 from workbench.errors import OptionError, WorkbenchError
 from workbench.hooks import HookState
+from workbench.lenses import Lenses
 from workbench.options import ProfileOptions
 from workbench.report import Report
-from workbench.source import SourceIndex
-from workbench.summary import build_summary
 from workbench.unfinished import unfinished_work
 
 __all__ = ["ProfileSession"]
@@ -72,46 +62,8 @@ class ProfileSession:
         self.options = options
         self.label = label
         self.drain = drain
-        self._index = SourceIndex()
-        self._functions = FunctionCollector(self._index.is_user_code)
-        self._rss = RssSampler(options.rss_interval) if options.memory != "off" else None
-        self._heap = AllocationCollector() if options.memory == "tracemalloc" else None
-        named = options.named_functions
-        self._memory_lines = MemoryLineCollector(named) if options.memory == "lines" else None
-        self._lines = LineCollector(named) if named and options.memory != "lines" else None
-        self._tasks = TaskCollector(self._functions.pause, self._functions.resume)
-        self._tasks.host_label = label
-        # One CPU-time timer serves the "auto" line sampler and the heap snapshots.
-        counting = options.lines == "auto"
-        self._sampler = (
-            LineSampler(
-                self._index.is_user_code,
-                options.sample_interval,
-                count_lines=counting,
-                on_tick=self._heap.check if self._heap else None,
-                counts_now=self._tasks.running_profiled_code,
-            )
-            if counting or self._heap
-            else None
-        )
-        # Start order. cProfile goes before line_profiler: on 3.12+ a line_profiler in its
-        # sys.monitoring mode could join cProfile's profiler slot but not the reverse (we
-        # load it in its legacy mode; see collectors/lines.py). Once cProfile runs,
-        # __enter__ makes only calls into our collectors, whose callees are filtered out
-        # of the function table.
-        self._order: list[Collector] = [
-            c
-            for c in (
-                self._rss,
-                self._heap,
-                self._memory_lines,
-                self._functions,
-                self._lines,
-                self._sampler,
-                self._tasks,
-            )
-            if c is not None
-        ]
+        self._lenses = Lenses.create(options, label)
+        self._order: list[Collector] = self._lenses.order()
         self._n_started = 0
         self._hooks: HookState | None = None
         self._clock_start = (0.0, 0.0)
@@ -154,12 +106,14 @@ class ProfileSession:
     ) -> None:
         wall0, cpu0 = self._clock_start
         self._elapsed = (time.perf_counter() - wall0, time.process_time() - cpu0)
-        if self._tasks.host is not None:
-            self._functions.transparent = _CALLBACK_FRAMES | {
-                (c.co_filename, c.co_firstlineno, c.co_name) for c in self._tasks.transparent
+        if self._lenses.tasks.host is not None:
+            self._lenses.functions.transparent = _CALLBACK_FRAMES | {
+                (c.co_filename, c.co_firstlineno, c.co_name) for c in self._lenses.tasks.transparent
             }
         self._stop_all()
-        self._report = self._build(exc)
+        self._report = self._lenses.report(
+            label=self.label, elapsed=self._elapsed, started_at=self._started_at, exc=exc
+        )
 
     async def __aenter__(self) -> ProfileSession:
         self.__enter__()
@@ -168,8 +122,8 @@ class ProfileSession:
         except RuntimeError:  # no asyncio loop runs this coroutine (trio, say)
             host = None
         if host is not None:
-            self._tasks.watch_host(host, sys._getframe(1))
-            self._functions.pause()
+            self._lenses.tasks.watch_host(host, sys._getframe(1))
+            self._lenses.functions.pause()
             try:
                 # Suspend once, so that every step of the block, the first included,
                 # starts inside the tasks lens, which profiles exactly those steps.
@@ -193,6 +147,7 @@ class ProfileSession:
         Raises:
             OptionError: `fn` returned something that cannot be awaited.
         """
+        _callable(fn)
         async with self:
             # No library call here before the await: this frame is left out of the
             # function table, and a call from it would be charged to the user.
@@ -224,6 +179,7 @@ class ProfileSession:
         Exceptions from `fn` propagate unchanged; `self.report` then holds the partial
         report.
         """
+        _callable(fn)
         with self:
             result = fn(*args, **kwargs)
             if self.drain and is_lazy(result):
@@ -265,73 +221,15 @@ class ProfileSession:
         if first_error is not None:
             raise first_error
 
-    def _build(self, exc: BaseException | None) -> Report:
-        wall, cpu = self._elapsed
-        index = self._index
-        functions = tables.functions_frame(self._functions.stats, index)
-        if self._lines is not None:
-            lines = tables.exact_lines_frame(self._lines.timings, self._lines.unit, wall, index)
-        elif self._sampler is not None and self._sampler.count_lines:
-            lines = tables.sampled_lines_frame(
-                self._sampler.counts,
-                self._sampler.total,
-                cpu,
-                index,
-                self.options.auto_functions,
-            )
-        else:
-            lines = tables.frame("lines", [])
-        if self._memory_lines is not None:
-            memory = tables.memory_lines_frame(self._memory_lines.lines, index)
-        else:
-            top = self._heap.top_lines(_ALLOCATION_ROWS) if self._heap else []
-            memory = tables.allocation_frame(top, index)
-        timeline = tables.timeline_frame(self._rss.samples if self._rss else [])
-        tasks = self._tasks
-        summary = build_summary(
-            label=self.label,
-            wall=wall,
-            cpu=cpu,
-            waiting=tasks.waiting,
-            functions=functions,
-            lines=lines,
-            memory=self._memory_figures(),
-            lenses=tuple(c.lens for c in self._order if c.lens),
-            python_version=platform.python_version(),
-            started_at=self._started_at,
-            exc=exc,
-            notes=self._notes(),
-        )
-        return Report(
-            summary=summary,
-            functions=functions,
-            lines=lines,
-            memory=memory,
-            timeline=timeline,
-            tasks=tables.tasks_frame(tasks.tasks, tasks.started, tasks.stopped, index),
-            profile_data=marshal.dumps(self._functions.stats),
-            top=self.options.top,
-        )
 
-    def _memory_figures(self) -> tuple[int | None, str, int | None]:
-        """(peak bytes, source, RSS at start) for the summary."""
-        if self._heap is not None:
-            return self._heap.peak, "tracemalloc", None
-        if self._rss is not None and self._rss.samples:
-            return self._rss.peak, "rss", self._rss.baseline
-        return None, "none", None
+def _callable(fn: object) -> None:
+    """Refuse a value that cannot be called, before anything runs.
 
-    def _notes(self) -> tuple[str, ...]:
-        notes = []
-        if self._sampler is not None and self._sampler.unavailable:
-            notes.append(self._sampler.unavailable)
-        if self._functions.resume_failed:
-            notes.append(self._functions.resume_failed)
-        if self._tasks.host is not None and self._tasks.waiting is None:
-            notes.append("this event loop has no selector to time: waiting not measured")
-        if self._memory_lines is not None:
-            notes.append(
-                "memory per line ran, so line times were not measured: memory_profiler's "
-                "trace would distort them, and on Python 3.11 it needs line_profiler's hook"
-            )
-        return tuple(notes)
+    Raises:
+        OptionError: naming the value.
+    """
+    if not callable(fn):
+        raise OptionError(
+            f"expected a function to call, got {type(fn).__name__} {fn!r:.60}: pass the "
+            "function and its arguments separately, e.g. workbench.profile(run, records)"
+        )

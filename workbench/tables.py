@@ -9,15 +9,17 @@ from __future__ import annotations
 import tracemalloc
 from collections.abc import Callable
 from types import CodeType
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import pandas as pd
 
 from workbench.collectors.functions import StatsDict
 from workbench.collectors.lines import LineTimings
-from workbench.collectors.memory_lines import MemoryLines
 from workbench.collectors.tasks import TaskRecord
 from workbench.source import SourceIndex, function_block
+
+if TYPE_CHECKING:  # memory_profiler is optional: imported only when its lens runs
+    from workbench.collectors.memory_lines import MemoryLines
 
 __all__ = [
     "COLUMNS",

@@ -9,6 +9,7 @@ from contextlib import contextmanager
 from typing import Any
 
 from workbench.errors import OptionError
+from workbench.hooks import refuse_a_taken_trace_hook
 
 
 @contextmanager
@@ -33,9 +34,15 @@ def _legacy_trace_core() -> Iterator[None]:
             os.environ["LINE_PROFILER_CORE"] = previous
 
 
-with _legacy_trace_core():
-    from line_profiler import LineProfiler
-    from line_profiler._diagnostics import USE_LEGACY_TRACE
+# An optional piece: without it only this lens is unavailable (the constructor says how
+# to install it); the workbench still imports and profiles.
+_UNAVAILABLE: str | None = None
+try:
+    with _legacy_trace_core():
+        from line_profiler import LineProfiler
+        from line_profiler._diagnostics import USE_LEGACY_TRACE
+except ImportError as error:
+    _UNAVAILABLE = f"line_profiler cannot be imported ({error})"
 
 __all__ = ["LineCollector", "LineTimings"]
 
@@ -54,12 +61,18 @@ class LineCollector:
         targets: functions, methods, classes or properties; line_profiler unwraps them.
 
     Raises:
-        OptionError: when a target has no Python code to trace (a built-in or C function).
+        OptionError: when a target has no Python code to trace (a built-in or C function),
+            or line_profiler cannot be imported.
     """
 
     lens = "lines (line_profiler)"
 
     def __init__(self, targets: Sequence[Callable[..., Any]]) -> None:
+        if _UNAVAILABLE is not None:
+            raise OptionError(
+                f"exact line times (-l FUNC) need line_profiler: {_UNAVAILABLE}; "
+                "pip install line-profiler, or use -l auto (sampled line times)"
+            )
         if sys.version_info >= (3, 12) and not USE_LEGACY_TRACE:
             raise OptionError(
                 "line_profiler was imported before the workbench in its sys.monitoring "
@@ -78,6 +91,7 @@ class LineCollector:
 
     def start(self) -> None:
         """Turn line tracing on for the registered functions."""
+        refuse_a_taken_trace_hook("-l FUNC (line_profiler)")
         self._profiler.enable_by_count()
 
     def stop(self) -> None:

@@ -19,6 +19,7 @@ from typing import Any
 import psutil
 
 from workbench.errors import OptionError
+from workbench.hooks import refuse_a_taken_trace_hook
 from workbench.source import function_block
 
 with warnings.catch_warnings():
@@ -142,6 +143,7 @@ class MemoryLineCollector:
 
     def start(self) -> None:
         """Install memory_profiler's trace function (it chains any previous one)."""
+        refuse_a_taken_trace_hook("-m lines (memory_profiler)")
         self._profiler.enable_by_count()
 
     def stop(self) -> None:

@@ -44,10 +44,48 @@ def _callees(stats: dict[Key, Any]) -> dict[Key, list[tuple[Key, float, int]]]:
     out: dict[Key, list[tuple[Key, float, int]]] = {}
     for callee, (_, _, _, _, callers) in stats.items():
         for caller, edge in callers.items():
-            out.setdefault(caller, []).append((callee, float(edge[3]), int(edge[1])))
+            out.setdefault(caller, []).append((callee, float(edge[3]), int(edge[0])))
     for edges in out.values():
         edges.sort(key=lambda e: -e[1])
     return out
+
+
+def _reachable(start: Key, callees: dict[Key, list[tuple[Key, float, int]]]) -> set[Key]:
+    """Every function `start` calls, directly or not."""
+    seen: set[Key] = set()
+    todo = [start]
+    while todo:
+        for callee, _, _ in callees.get(todo.pop(), []):
+            if callee not in seen:
+                seen.add(callee)
+                todo.append(callee)
+    return seen
+
+
+def _roots(
+    stats: dict[Key, Any], callees: dict[Key, list[tuple[Key, float, int]]]
+) -> list[tuple[Key, float, int]]:
+    """(function, seconds, calls) of the calls made from outside the profile.
+
+    The frames that ran the code are not in the profile, and their edges are gone, so a
+    function has calls from outside when its callers in the profile account for fewer
+    calls than it had (pstats caller edges are (calls, primitive calls, own, cumulative)).
+    A function that also calls itself, directly or through others, is still a root that
+    way; its time from outside is its cumulative time less what callers it does not
+    itself reach (and so are not part of its recursion) spent in it.
+    """
+    roots = []
+    for key, (_, calls, _, cumulative, callers) in stats.items():
+        inside = {caller: edge for caller, edge in callers.items() if caller in stats}
+        outside = int(calls) - sum(int(edge[0]) for edge in inside.values())
+        if inside and outside <= 0:
+            continue
+        seconds = float(cumulative)
+        if inside:
+            below = _reachable(key, callees)
+            seconds -= sum(float(e[3]) for c, e in inside.items() if c != key and c not in below)
+        roots.append((key, max(seconds, 0.0), outside))
+    return roots
 
 
 def icicle_boxes(profile_data: bytes) -> tuple[list[Box], float, float]:
@@ -58,11 +96,7 @@ def icicle_boxes(profile_data: bytes) -> tuple[list[Box], float, float]:
     """
     stats: dict[Key, Any] = marshal.loads(profile_data) if profile_data else {}
     callees = _callees(stats)
-    roots = [
-        (key, float(entry[3]), int(entry[1]))
-        for key, entry in stats.items()
-        if not any(caller in stats for caller in entry[4])
-    ]
+    roots = _roots(stats, callees)
     roots.sort(key=lambda r: -r[1])
     total = sum(seconds for _, seconds, _ in roots) or 1.0
     boxes: list[Box] = []

@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from html import escape
 from typing import Any
 
-from workbench.errors import ServerError
+from workbench.errors import OptionError, ServerError
 from workbench.report import Report
 
 __all__ = ["SnakevizView", "snakeviz_view"]
@@ -83,9 +83,14 @@ def snakeviz_view(report: Report, *, height: int = 700) -> SnakevizView:
 
     Returns:
         The view; its `error` is set (and a warning logged) when no server could start.
+
+    Raises:
+        OptionError: a bad height.
     """
     from workbench.servers import snakeviz_server
 
+    if not isinstance(height, int) or height < 100:
+        raise OptionError(f"height={height!r}: use a whole number of pixels, at least 100")
     label = report.summary.label
     try:
         url = snakeviz_server().publish(report.profile_data)

@@ -1,0 +1,218 @@
+"""The collectors of one session, built from its options, and the Report built from them.
+
+`Lenses.create` decides which collectors run and in which order; `Lenses.report` turns
+what they measured into a `Report`. The session only starts, stops and times them.
+"""
+
+from __future__ import annotations
+
+import marshal
+import platform
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
+
+from workbench import tables
+from workbench.collectors import Collector
+from workbench.collectors.allocations import AllocationCollector
+from workbench.collectors.functions import FunctionCollector
+from workbench.collectors.lines import LineCollector
+from workbench.collectors.rss import RssSampler
+from workbench.collectors.sampler import LineSampler
+from workbench.collectors.spawned import SpawnWatch
+from workbench.collectors.tasks import TaskCollector
+from workbench.errors import OptionError
+from workbench.options import ProfileOptions
+from workbench.report import Report
+from workbench.source import SourceIndex
+from workbench.summary import build_summary
+
+if TYPE_CHECKING:
+    from workbench.collectors.memory_lines import MemoryLineCollector
+
+__all__ = ["Lenses"]
+
+_ALLOCATION_ROWS = 50  # allocation sites kept in report.memory
+
+
+def _memory_lines(named: Sequence[Callable[..., Any]]) -> MemoryLineCollector:
+    """The memory-per-line lens; memory_profiler is imported only when it is asked for.
+
+    Raises:
+        OptionError: memory_profiler cannot be imported (with how to install it).
+    """
+    try:
+        from workbench.collectors.memory_lines import MemoryLineCollector
+    except ImportError as error:
+        raise OptionError(
+            f"memory per line (-m lines) needs memory_profiler, which cannot be imported "
+            f"({error}): pip install memory-profiler, or use -m tracemalloc"
+        ) from None
+    return MemoryLineCollector(named)
+
+
+@dataclass
+class Lenses:
+    """The collectors a session runs (None: not asked for)."""
+
+    options: ProfileOptions
+    index: SourceIndex
+    functions: FunctionCollector
+    rss: RssSampler | None
+    spawned: SpawnWatch
+    heap: AllocationCollector | None
+    memory_lines: MemoryLineCollector | None
+    lines: LineCollector | None
+    tasks: TaskCollector
+    sampler: LineSampler | None
+
+    @classmethod
+    def create(cls, options: ProfileOptions, label: str) -> Lenses:
+        """The collectors `options` ask for.
+
+        Raises:
+            OptionError: a named function cannot be traced.
+        """
+        index = SourceIndex()
+        functions = FunctionCollector(index.is_user_code)
+        heap = AllocationCollector() if options.memory == "tracemalloc" else None
+        named = options.named_functions
+        tasks = TaskCollector(functions.pause, functions.resume)
+        tasks.host_label = label
+        # One CPU-time timer serves the "auto" line sampler and the heap snapshots.
+        counting = options.lines == "auto"
+        sampler = (
+            LineSampler(
+                index.is_user_code,
+                options.sample_interval,
+                count_lines=counting,
+                on_tick=heap.check if heap else None,
+                counts_now=tasks.running_profiled_code,
+            )
+            if counting or heap
+            else None
+        )
+        return cls(
+            options=options,
+            index=index,
+            functions=functions,
+            rss=RssSampler(options.rss_interval) if options.memory != "off" else None,
+            spawned=SpawnWatch(),
+            heap=heap,
+            memory_lines=_memory_lines(named) if options.memory == "lines" else None,
+            lines=LineCollector(named) if named and options.memory != "lines" else None,
+            tasks=tasks,
+            sampler=sampler,
+        )
+
+    def order(self) -> list[Collector]:
+        """The start order (they stop in reverse).
+
+        cProfile goes before line_profiler: on 3.12+ a line_profiler in its sys.monitoring
+        mode could join cProfile's profiler slot but not the reverse (we load it in its
+        legacy mode; see collectors/lines.py). Once cProfile runs, the session makes only
+        calls into our collectors, whose callees are filtered out of the function table.
+        The spawn watch starts after the RSS sampler so that it stops before the sampler's
+        child process is reaped (its CPU is ours, not the profiled code's).
+        """
+        return [
+            c
+            for c in (
+                self.rss,
+                self.spawned,
+                self.heap,
+                self.memory_lines,
+                self.functions,
+                self.lines,
+                self.sampler,
+                self.tasks,
+            )
+            if c is not None
+        ]
+
+    def report(
+        self,
+        *,
+        label: str,
+        elapsed: tuple[float, float],
+        started_at: str,
+        exc: BaseException | None,
+    ) -> Report:
+        """Build the Report from what every collector measured.
+
+        Parameters:
+            label: what ran.
+            elapsed: (wall, CPU) seconds of the run.
+            started_at: local start time, ISO 8601.
+            exc: what the profiled code raised, if anything.
+        """
+        wall, cpu = elapsed
+        index = self.index
+        functions = tables.functions_frame(self.functions.stats, index)
+        if self.lines is not None:
+            lines = tables.exact_lines_frame(self.lines.timings, self.lines.unit, wall, index)
+        elif self.sampler is not None and self.sampler.count_lines:
+            lines = tables.sampled_lines_frame(
+                self.sampler.counts,
+                self.sampler.total,
+                cpu,
+                index,
+                self.options.auto_functions,
+            )
+        else:
+            lines = tables.frame("lines", [])
+        if self.memory_lines is not None:
+            memory = tables.memory_lines_frame(self.memory_lines.lines, index)
+        else:
+            top = self.heap.top_lines(_ALLOCATION_ROWS) if self.heap else []
+            memory = tables.allocation_frame(top, index)
+        timeline = tables.timeline_frame(self.rss.samples if self.rss else [])
+        tasks = self.tasks
+        summary = build_summary(
+            label=label,
+            wall=wall,
+            cpu=cpu,
+            waiting=tasks.waiting,
+            functions=functions,
+            lines=lines,
+            memory=self._memory_figures(),
+            lenses=tuple(c.lens for c in self.order() if c.lens),
+            python_version=platform.python_version(),
+            started_at=started_at,
+            exc=exc,
+            notes=self._notes(),
+        )
+        return Report(
+            summary=summary,
+            functions=functions,
+            lines=lines,
+            memory=memory,
+            timeline=timeline,
+            tasks=tables.tasks_frame(tasks.tasks, tasks.started, tasks.stopped, index),
+            profile_data=marshal.dumps(self.functions.stats),
+            top=self.options.top,
+        )
+
+    def _memory_figures(self) -> tuple[int | None, str, int | None]:
+        """(peak bytes, source, RSS at start) for the summary."""
+        if self.heap is not None:
+            return self.heap.peak, "tracemalloc", None
+        if self.rss is not None and self.rss.samples:
+            return self.rss.peak, "rss", self.rss.baseline
+        return None, "none", None
+
+    def _notes(self) -> tuple[str, ...]:
+        notes = []
+        if self.sampler is not None and self.sampler.unavailable:
+            notes.append(self.sampler.unavailable)
+        if self.functions.resume_failed:
+            notes.append(self.functions.resume_failed)
+        if self.tasks.host is not None and self.tasks.waiting is None:
+            notes.append("this event loop has no selector to time: waiting not measured")
+        if self.memory_lines is not None:
+            notes.append(
+                "memory per line ran, so line times were not measured: memory_profiler's "
+                "trace would distort them, and on Python 3.11 it needs line_profiler's hook"
+            )
+        notes.extend(self.spawned.notes())
+        return tuple(notes)
