@@ -53,6 +53,35 @@ def execute(cells: list[str], tmp_path: Path, *, allow_errors: bool = False) -> 
     return notebook
 
 
+def iopub_outputs(
+    client: Any, msg_id: str, timeout: float = 120, tick: Any = None
+) -> list[dict[str, Any]]:
+    """The outputs of request `msg_id` until the kernel is idle again.
+
+    `tick`, if given, is called every 0.2 s while waiting (to interrupt, say).
+    """
+    import queue
+    import time
+
+    outputs: list[dict[str, Any]] = []
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if tick is not None:
+            tick()
+        try:
+            message = client.get_iopub_msg(timeout=0.2)
+        except queue.Empty:
+            continue
+        if message["parent_header"].get("msg_id") != msg_id:
+            continue
+        kind, content = message["msg_type"], message["content"]
+        if kind == "status" and content["execution_state"] == "idle":
+            return outputs
+        if kind in ("display_data", "execute_result", "error", "stream"):
+            outputs.append({"kind": kind, **content})
+    raise AssertionError(f"no end to request {msg_id}")
+
+
 def test_magics_in_a_real_kernel(tmp_path: Path) -> None:
     notebook = execute(CELLS, tmp_path)
     outputs = [cell.outputs for cell in notebook.cells]
@@ -153,7 +182,6 @@ def test_interrupting_an_await_cell_shows_the_partial_report(tmp_path: Path) -> 
     ipykernel 7.4 delivers the cancellation when the event loop next wakes (here: when
     the sleep ends), with or without the magic; the sleep is kept short for that.
     """
-    import queue
     import time
 
     from jupyter_client.manager import start_new_kernel
@@ -162,24 +190,15 @@ def test_interrupting_an_await_cell_shows_the_partial_report(tmp_path: Path) -> 
 
     def run(code: str, interrupt_after: float | None = None) -> list[dict[str, Any]]:
         msg_id = client.execute(code)
-        outputs: list[dict[str, Any]] = []
-        start, interrupted = time.monotonic(), False
-        while time.monotonic() - start < 120:
-            if interrupt_after and not interrupted and time.monotonic() - start > interrupt_after:
+        start, interrupted = time.monotonic(), [False]
+
+        def tick() -> None:
+            late = interrupt_after and time.monotonic() - start > interrupt_after
+            if late and not interrupted[0]:
                 manager.interrupt_kernel()
-                interrupted = True
-            try:
-                message = client.get_iopub_msg(timeout=0.2)
-            except queue.Empty:
-                continue
-            if message["parent_header"].get("msg_id") != msg_id:
-                continue
-            kind, content = message["msg_type"], message["content"]
-            if kind == "status" and content["execution_state"] == "idle":
-                return outputs
-            if kind in ("display_data", "execute_result", "error", "stream"):
-                outputs.append({"kind": kind, **content})
-        raise AssertionError(f"no reply to {code!r}")
+                interrupted[0] = True
+
+        return iopub_outputs(client, msg_id, tick=tick)
 
     try:
         run("%load_ext workbench\nimport asyncio, sys")
@@ -227,29 +246,14 @@ print("checks passed")
 def test_interrupting_a_profiled_cell_cancels_the_queued_cells(tmp_path: Path) -> None:
     """Interrupt during %%architect_profile: the partial report, then KeyboardInterrupt,
     and the cell queued behind it is aborted (not run); nothing of ours survives."""
-    import queue
     import time
 
     from jupyter_client.manager import start_new_kernel
 
     manager, client = start_new_kernel(kernel_name="python3", cwd=str(tmp_path))
 
-    def outputs_of(msg_id: str, timeout: float = 120) -> list[dict[str, Any]]:
-        outputs: list[dict[str, Any]] = []
-        deadline = time.monotonic() + timeout
-        while time.monotonic() < deadline:
-            try:
-                message = client.get_iopub_msg(timeout=0.2)
-            except queue.Empty:
-                continue
-            if message["parent_header"].get("msg_id") != msg_id:
-                continue
-            kind, content = message["msg_type"], message["content"]
-            if kind == "status" and content["execution_state"] == "idle":
-                return outputs
-            if kind in ("display_data", "execute_result", "error", "stream"):
-                outputs.append({"kind": kind, **content})
-        raise AssertionError(f"no end to {msg_id}")
+    def outputs_of(msg_id: str) -> list[dict[str, Any]]:
+        return iopub_outputs(client, msg_id)
 
     def reply_of(msg_id: str) -> dict[str, Any]:
         while True:

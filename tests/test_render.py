@@ -82,16 +82,7 @@ def test_icicle_follows_the_call_tree() -> None:
 
 
 def test_a_huge_profile_renders_small_and_saves_whole(tmp_path: Path) -> None:
-    source = "\n".join(f"def f{i}(x):\n    return x + 1" for i in range(100_000))
-    namespace: dict[str, Any] = {}
-    exec(compile(source, "generated.py", "exec"), namespace)
-    functions = [namespace[f"f{i}"] for i in range(100_000)]
-
-    def run() -> int:
-        total = 0
-        for f in functions:
-            total = f(total)
-        return total
+    run = workloads.many_functions(100_000)
 
     with workbench.profiling(lines=None, memory="off") as session:
         run()

@@ -7,6 +7,8 @@ one iteration per value. Whatever the machine, `score` takes most of the time an
 
 from __future__ import annotations
 
+from typing import Any
+
 
 def parse(n: int) -> list[int]:
     out = []
@@ -55,6 +57,22 @@ def boom(n: int) -> None:
 def interrupt(n: int) -> None:
     parse(n)
     raise KeyboardInterrupt
+
+
+def many_functions(n: int = 100_000) -> Any:
+    """A run of `n` distinct generated functions, each called once: a huge profile."""
+    source = "\n".join(f"def f{i}(x):\n    return x + 1" for i in range(n))
+    namespace: dict[str, Any] = {}
+    exec(compile(source, "generated.py", "exec"), namespace)
+    functions = [namespace[f"f{i}"] for i in range(n)]
+
+    def run() -> int:
+        total = 0
+        for f in functions:
+            total = f(total)
+        return total
+
+    return run
 
 
 def line_of(function: object, marker: str) -> int:

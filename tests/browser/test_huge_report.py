@@ -7,22 +7,14 @@ from typing import Any
 import pytest
 
 import workbench
+from tests import workloads
 from workbench.render.html import render_page
 
 pytestmark = pytest.mark.browser
 
 
 def test_a_huge_report_renders_in_chromium(browser: Any) -> None:
-    source = "\n".join(f"def f{i}(x):\n    return x + 1" for i in range(100_000))
-    namespace: dict[str, Any] = {}
-    exec(compile(source, "generated.py", "exec"), namespace)
-    functions = [namespace[f"f{i}"] for i in range(100_000)]
-
-    def run() -> int:
-        total = 0
-        for f in functions:
-            total = f(total)
-        return total
+    run = workloads.many_functions(100_000)
 
     with workbench.profiling(lines=None, memory="off") as session:
         run()
