@@ -254,6 +254,8 @@ _MEMORY_LINE_SCALES = (
 
 TOOLS = [
     Tool("workbench default", _workbench(), ours=True),
+    # The same without the hints' evidence (argument signatures, line samples): its cost.
+    Tool("workbench default, hints off", _workbench(hints=False), ours=True),
     Tool("workbench exact lines (-l hot)", _workbench(lines=lambda w: w.hot()), ours=True),
     Tool("workbench -m tracemalloc", _workbench(memory="tracemalloc"), ours=True),
     Tool(

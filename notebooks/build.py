@@ -92,6 +92,17 @@ assert lists_report.summary.peak_memory > 200 * 2**20   # hundreds of MiB for an
 print("the peak is held by the list of lines and the parsed records")
 """),
     md("""
+The report's **hints** point at the same place from the measurements alone: the line
+that builds `lines` holds a large share of the peak, and the source reads that list only
+once, so a generator would hold one line at a time.
+"""),
+    code("""
+hints = lists_report.hints
+stream = hints[(hints["kind"] == "stream") & (hints["function"] == "top_paths_lists")]
+assert list(stream["line"]) == [top_paths_lists.__code__.co_firstlineno + 2], stream  # readlines()
+stream[["kind", "where", "unit"]]
+"""),
+    md("""
 The peak is the sum of the stages: the list of lines, the list of parsed dicts, the list
 of the successful ones. None of them is needed as a whole: every stage looks at one line
 or one record at a time, and the report needs only a running count and sum per path.
@@ -224,6 +235,16 @@ assert calls["parse_agent"] == calls["hour_of"] == calls["tax_rate"] == len(reco
 calls[["parse_agent", "hour_of", "tax_rate"]]
 """),
     md("""
+The report's **hints** say the same from the measurements: `parse_agent`'s sampled calls
+keep repeating the same few arguments (a cache would hit almost every call), and its
+source calls nothing impure.
+"""),
+    code("""
+hints = slow_report.hints
+assert ("cache", "parse_agent") in set(zip(hints["kind"], hints["function"])), hints
+hints[(hints["kind"] == "cache") & (hints["function"] == "parse_agent")][["kind", "where"]]
+"""),
+    md("""
 ## 2. The refactor: cache pure functions, hoist what never changes
 
 `functools.lru_cache` remembers the results of a pure function by its arguments (strings
@@ -351,13 +372,15 @@ def fetch_sequential(ids):
 
 Profiling a sample of 50 records is enough to see it: the wall time is many times the
 CPU time. The process is not computing, it is waiting for the server, one request at a
-time.
+time. The report's hints say so too, and name `fetch_sequential` as the loop to change.
 """),
     code("%architect_profile -l off -t 6 -o seq_report sample = fetch_sequential(IDS[:50])"),
     code("""
 s = seq_report.summary
 assert sample == [record(i) for i in IDS[:50]]
 print(f"CPU is {s.cpu_seconds / s.wall_seconds:.0%} of the wall time")
+hints = seq_report.hints
+assert ("concurrency", "fetch_sequential") in set(zip(hints["kind"], hints["function"]))
 """),
     md("""
 ## 2. `async` alone does not help
@@ -382,6 +405,8 @@ async def fetch_awaiting_each(ids):
 s = one_by_one.summary
 assert sample == [record(i) for i in IDS[:50]]
 print(f"waiting: {s.waiting_seconds / s.wall_seconds:.0%} of the wall time")
+hints = one_by_one.hints
+assert ("concurrency", "fetch_awaiting_each") in set(zip(hints["kind"], hints["function"]))
 """),
     md("""
 ## 3. The refactor: many requests in flight, politely
@@ -548,6 +573,15 @@ diff = cmp.diff.set_index("function")
 assert diff.loc["band", "calls_before"] == len(IDS)
 assert diff.loc["band", "calls_after"] == 0        # every score already cached
 print(f"{cmp.speedup:.0f}x faster, same report")
+"""),
+    md("""
+The slow version's own profile already named the first fix: its hints point at `fetch`,
+which waited on one request at a time.
+"""),
+    code("""
+hints = cmp.baseline.report.hints
+assert ("concurrency", "fetch") in set(zip(hints["kind"], hints["function"])), hints
+hints[hints["kind"] == "concurrency"][["kind", "where"]]
 """),
     md("""
 ## Save the evidence

@@ -85,7 +85,8 @@ def profiling(
             functions) or "off".
         top: rows shown per rendered table (the DataFrames keep all rows).
         label: a title for the report.
-        advanced: `auto_functions`, `sample_interval`, `rss_interval` (see ProfileOptions).
+        advanced: `auto_functions`, `sample_interval`, `rss_interval`, `hints` (see
+            ProfileOptions).
 
     Returns:
         A single-use session; `session.run(fn, *args)` profiles one call instead of a block.

@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING, Any
 from workbench import tables
 from workbench.collectors import Collector
 from workbench.collectors.allocations import AllocationCollector
+from workbench.collectors.arguments import ArgumentTally
 from workbench.collectors.functions import FunctionCollector
 from workbench.collectors.lines import LineCollector
 from workbench.collectors.rss import RssSampler
@@ -22,6 +23,7 @@ from workbench.collectors.sampler import LineSampler
 from workbench.collectors.spawned import SpawnWatch
 from workbench.collectors.tasks import TaskCollector
 from workbench.errors import OptionError
+from workbench.hints import Evidence, build_hints
 from workbench.options import ProfileOptions
 from workbench.report import Report
 from workbench.source import SourceIndex
@@ -79,19 +81,25 @@ class Lenses:
         named = options.named_functions
         tasks = TaskCollector(functions.pause, functions.resume)
         tasks.host_label = label
-        # One CPU-time timer serves the "auto" line sampler and the heap snapshots.
-        counting = options.lines == "auto"
+        # One CPU-time timer serves the "auto" line sampler, the heap snapshots and the
+        # hints' evidence (arguments of sampled calls, samples per line). Not beside
+        # exact or memory-per-line tracing, whose times it would distort.
+        auto = options.lines == "auto"
+        evidence = options.hints and (auto or options.lines is None)
         sampler = (
             LineSampler(
                 index.is_user_code,
                 options.sample_interval,
-                count_lines=counting,
+                count_lines=auto or evidence,
                 on_tick=heap.check if heap else None,
                 counts_now=tasks.running_profiled_code,
+                arguments=ArgumentTally() if evidence else None,
             )
-            if counting or heap
+            if auto or heap or evidence
             else None
         )
+        if sampler is not None and not auto:
+            sampler.lens = ""  # evidence for hints only: no line table
         return cls(
             options=options,
             index=index,
@@ -151,7 +159,7 @@ class Lenses:
         functions = tables.functions_frame(self.functions.stats, index)
         if self.lines is not None:
             lines = tables.exact_lines_frame(self.lines.timings, self.lines.unit, wall, index)
-        elif self.sampler is not None and self.sampler.count_lines:
+        elif self.sampler is not None and self.options.lines == "auto":
             lines = tables.sampled_lines_frame(
                 self.sampler.counts,
                 self.sampler.total,
@@ -161,13 +169,38 @@ class Lenses:
             )
         else:
             lines = tables.frame("lines", [])
+        top_sites = self.heap.top_lines(_ALLOCATION_ROWS) if self.heap else []
         if self.memory_lines is not None:
             memory = tables.memory_lines_frame(self.memory_lines.lines, index)
         else:
-            top = self.heap.top_lines(_ALLOCATION_ROWS) if self.heap else []
-            memory = tables.allocation_frame(top, index)
+            memory = tables.allocation_frame(top_sites, index)
         timeline = tables.timeline_frame(self.rss.samples if self.rss else [])
         tasks = self.tasks
+        tasks_table = tables.tasks_frame(tasks.tasks, tasks.started, tasks.stopped, index)
+        peak, source, _ = self._memory_figures()
+        hints = tables.frame("hints", [])
+        if self.options.hints:
+            sampler = self.sampler
+            evidence = Evidence(
+                stats=self.functions.stats,
+                functions=functions,
+                memory=memory,
+                tasks=tasks_table,
+                wall=wall,
+                cpu=cpu,
+                waiting=tasks.waiting,
+                peak=peak,
+                memory_source=source,
+                allocations=[
+                    (s.traceback[0].filename, s.traceback[0].lineno, s.size) for s in top_sites
+                ],
+                line_samples=sampler.counts if sampler else {},
+                sample_seconds=cpu / sampler.total if sampler and sampler.total else 0.0,
+                arguments=sampler.arguments.samples if sampler and sampler.arguments else None,
+                threads=len(self.spawned.threads),
+                index=index,
+            )
+            hints = build_hints(evidence)
         summary = build_summary(
             label=label,
             wall=wall,
@@ -188,7 +221,8 @@ class Lenses:
             lines=lines,
             memory=memory,
             timeline=timeline,
-            tasks=tables.tasks_frame(tasks.tasks, tasks.started, tasks.stopped, index),
+            tasks=tasks_table,
+            hints=hints,
             profile_data=marshal.dumps(self.functions.stats),
             top=self.options.top,
         )

@@ -52,6 +52,10 @@ class ProfileOptions:
         auto_functions: how many of the hottest user functions get line detail with "auto".
         sample_interval: CPU seconds between two line samples with "auto".
         rss_interval: seconds between two RSS samples.
+        hints: gather the evidence for refactor hints (`report.hints`): the sampler's
+            argument signatures and line samples, also with lines=None. Runs with
+            "auto" or no line detail; exact line and memory-per-line runs have no
+            sampler, so their hints rest on cProfile and tracemalloc alone.
 
     Raises:
         OptionError: for an unknown mode, a bad number, or lenses that cannot share a run.
@@ -63,6 +67,7 @@ class ProfileOptions:
     auto_functions: int = 3
     sample_interval: float = 0.001
     rss_interval: float = 0.01
+    hints: bool = True
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "lines", _line_targets(self.lines))
@@ -75,6 +80,8 @@ class ProfileOptions:
         for name in ("sample_interval", "rss_interval"):
             if not float(getattr(self, name)) > 0:
                 raise OptionError(f"{name} must be a positive number of seconds")
+        if not isinstance(self.hints, bool):
+            raise OptionError(f"hints={self.hints!r}: use True or False")
         if self.memory == "lines" and not isinstance(self.lines, tuple):
             raise OptionError(
                 "memory='lines' traces the memory of named functions line by line, and "

@@ -22,7 +22,7 @@ if TYPE_CHECKING:
 
 __all__ = ["Report", "Summary"]
 
-TABLES = ("functions", "lines", "memory", "timeline", "tasks")
+TABLES = ("functions", "lines", "memory", "timeline", "tasks", "hints")
 
 
 @dataclass(frozen=True)
@@ -92,6 +92,11 @@ class Report:
             steps), waiting (wall - running), wall (first start to finish, or to the end
             of the run), start (seconds after the run began), state, user_code. The
             profiled code's own task is a row when it ran as a coroutine.
+        hints: refactors this run's measurements point at, the most valuable first
+            (`workbench.hints`). Columns: kind (cache, stream, concurrency, hoist),
+            where ("function (file:line)"), evidence (the measurements, in words),
+            max_gain (at most this much saved), unit ("s" or "B"), suggestion (a code
+            sketch), function, file, line.
         profile_data: cProfile's statistics, marshalled as `pstats` writes them.
         top: how many rows the rendered tables show.
         result: the profiled call's return value (not saved; None after `load`).
@@ -103,6 +108,7 @@ class Report:
     memory: pd.DataFrame
     timeline: pd.DataFrame
     tasks: pd.DataFrame
+    hints: pd.DataFrame
     profile_data: bytes = field(repr=False)
     top: int = 20
     result: Any = field(default=None, repr=False)

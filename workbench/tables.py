@@ -16,6 +16,7 @@ import pandas as pd
 from workbench.collectors.functions import StatsDict
 from workbench.collectors.lines import LineTimings
 from workbench.collectors.tasks import TaskRecord
+from workbench.schema import COLUMNS, frame
 from workbench.source import SourceIndex, function_block
 
 if TYPE_CHECKING:  # memory_profiler is optional: imported only when its lens runs
@@ -33,65 +34,7 @@ __all__ = [
     "timeline_frame",
 ]
 
-COLUMNS: dict[str, dict[str, str]] = {
-    "functions": {
-        "function": "str",
-        "file": "str",
-        "line": "int64",
-        "ncalls": "int64",
-        "primitive_calls": "int64",
-        "tottime": "float64",
-        "cumtime": "float64",
-        "share": "float64",
-        "user_code": "bool",
-    },
-    "lines": {
-        "function": "str",
-        "file": "str",
-        "lineno": "int64",
-        "hits": "Int64",
-        "samples": "Int64",
-        "time": "float64",
-        "share": "float64",
-        "source": "str",
-        "method": "str",
-    },
-    "memory": {
-        "function": "str",
-        "file": "str",
-        "lineno": "int64",
-        "size": "int64",
-        "count": "int64",
-        "rss": "Int64",
-        "source": "str",
-        "user_code": "bool",
-        "method": "str",
-    },
-    "timeline": {"t": "float64", "rss": "int64"},
-    "tasks": {
-        "task": "str",
-        "coroutine": "str",
-        "file": "str",
-        "line": "int64",
-        "resumptions": "int64",
-        "cpu": "float64",
-        "running": "float64",
-        "waiting": "float64",
-        "wall": "float64",
-        "start": "float64",
-        "state": "str",
-        "user_code": "bool",
-    },
-}
-
 Row = dict[str, Any]
-
-
-def frame(kind: str, rows: list[Row]) -> pd.DataFrame:
-    """A DataFrame of `kind` (a key of COLUMNS) with its columns and dtypes."""
-    columns = COLUMNS[kind]
-    table = pd.DataFrame(rows, columns=list(columns))
-    return table.astype(columns).reset_index(drop=True)
 
 
 def functions_frame(stats: StatsDict, index: SourceIndex) -> pd.DataFrame:

@@ -16,9 +16,12 @@ from pathlib import Path
 from types import CodeType, FrameType
 from typing import Any
 
+from workbench.collectors.arguments import ArgumentTally
+
 __all__ = ["LineSampler"]
 
 _PACKAGE_DIR = str(Path(__file__).resolve().parent.parent)
+_ARGUMENT_FRAMES = 4
 
 
 class LineSampler:
@@ -31,6 +34,7 @@ class LineSampler:
         on_tick: called in the main thread on every tick (the heap lens's snapshots).
         counts_now: whether a sample taken now belongs to the profiled code; an async
             run says no while its code is suspended (the loop, the kernel run then).
+        arguments: where to tally the arguments of the sampled user calls (hints).
 
     Attributes:
         counts: samples per (code object, line number).
@@ -47,12 +51,14 @@ class LineSampler:
         count_lines: bool = True,
         on_tick: Callable[[], None] | None = None,
         counts_now: Callable[[], bool] | None = None,
+        arguments: ArgumentTally | None = None,
     ) -> None:
         self._is_user_code = is_user_code
         self._interval = interval
         self.count_lines = count_lines
         self._on_tick = on_tick
         self._counts_now = counts_now
+        self.arguments = arguments
         self._in_tick = False
         self.lens = "lines (sampled)" if count_lines else ""
         self._user_files: dict[str, bool] = {}
@@ -99,22 +105,32 @@ class LineSampler:
                 self._on_tick()
             finally:
                 self._in_tick = False
-        if not self.count_lines:
+        arguments = self.arguments
+        if not self.count_lines and arguments is None:
             return
         self.total += 1
         if self._counts_now is not None and not self._counts_now():
             return
         user_files = self._user_files
         counts = self.counts
+        user_frames = 0
         while frame is not None:
             filename = frame.f_code.co_filename
             if filename not in user_files:
                 user_files[filename] = self._is_user_code(filename)
             if user_files[filename]:
-                key = (_owner(frame), frame.f_lineno or frame.f_code.co_firstlineno)
-                counts[key] = counts[key] + 1 if key in counts else 1
-                return
-            if filename.startswith(_PACKAGE_DIR):
+                if user_frames == 0 and self.count_lines:
+                    key = (_owner(frame), frame.f_lineno or frame.f_code.co_firstlineno)
+                    counts[key] = counts[key] + 1 if key in counts else 1
+                if arguments is None:
+                    return
+                # The innermost user calls, and a few of their callers (a function that
+                # spends its time in user helpers is sampled in them).
+                arguments.observe(frame, self.total)
+                user_frames += 1
+                if user_frames == _ARGUMENT_FRAMES:
+                    return
+            elif filename.startswith(_PACKAGE_DIR):
                 return  # our own start/stop code: never walk up into the caller's cell
             frame = frame.f_back
 

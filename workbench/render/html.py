@@ -41,6 +41,8 @@ STYLE = """
 .awb-report tr.awb-minor{color:#8c959f}
 .awb-report svg{background:#f6f8fa;border:1px solid #d0d7de}
 .awb-report .awb-box:hover rect{stroke:#1f2328;stroke-width:1}
+.awb-report ol.awb-hints{margin:2px 0;padding-left:22px}
+.awb-report li.awb-hint{margin:3px 0}.awb-report .awb-evidence{color:#57606a}
 """
 
 
@@ -150,12 +152,29 @@ def render_html(report: Report) -> str:
         f"<dl>{facts}</dl>",
         *(f'<p class="awb-warn">⚠ {escape(w)}</p>' for w in view.warnings),
         *(f'<p class="awb-note">{escape(n)}</p>' for n in view.notes),
+        _hints(view),
         table_html(view.functions),
         _icicle(report),
         *(table_html(t) for t in (*tasks, *view.line_blocks, *view.memory_blocks)),
         _timeline(view),
     ]
     return f'<div class="awb-report">{"".join(parts)}</div>'
+
+
+def _hints(view: View) -> str:
+    """The hints, most valuable first: kind, place, bound, evidence and a code sketch."""
+    if not view.hints:
+        return ""
+    items = "".join(
+        f'<li class="awb-hint"><b>{escape(kind)}</b> at <code>{escape(where)}</code>: '
+        f'{escape(gain)}<br><span class="awb-evidence">{escape(evidence)}</span><br>'
+        f"try: <code>{escape(suggestion)}</code></li>"
+        for kind, where, gain, evidence, suggestion in view.hints
+    )
+    return (
+        "<h4>Hints (most valuable first; each gain is an upper bound from this run)</h4>"
+        f'<ol class="awb-hints">{items}</ol>'
+    )
 
 
 def render_page(report: Report) -> str:

@@ -61,6 +61,14 @@ def render_text(report: Report) -> str:
     out += [f"  {name.ljust(width)}  {value}" for name, value in view.facts]
     out += [f"  WARNING: {warning}" for warning in view.warnings]
     out += [f"  note: {note}" for note in view.notes]
+    if view.hints:
+        out += ["", "Hints (most valuable first; each gain is an upper bound from this run)"]
+        for n, (kind, where, gain, evidence, suggestion) in enumerate(view.hints, 1):
+            out += [
+                f"  {n}. {kind} at {where}: {gain}",
+                f"     evidence: {evidence}",
+                f"     try: {suggestion}",
+            ]
     tasks = (view.tasks,) if view.tasks is not None else ()
     for table in (view.functions, *tasks, *view.line_blocks, *view.memory_blocks):
         out += ["", *table_lines(table)]

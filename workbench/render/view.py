@@ -39,6 +39,7 @@ class View:
     line_blocks: tuple[Table, ...]
     memory_blocks: tuple[Table, ...]
     timeline: tuple[tuple[float, int], ...]
+    hints: tuple[tuple[str, str, str, str, str], ...] = ()
 
 
 def _facts(report: Report) -> tuple[tuple[str, str], ...]:
@@ -228,6 +229,21 @@ def _memory(report: Report) -> tuple[Table, ...]:
     return (_allocation_table(report),)
 
 
+def _hints(report: Report) -> tuple[tuple[str, str, str, str, str], ...]:
+    """(kind, where, "up to ..." gain, evidence, suggestion) per hint, as ranked."""
+    return tuple(
+        (
+            str(r["kind"]),
+            str(r["where"]),
+            "up to "
+            + (fmt_bytes(r["max_gain"]) if r["unit"] == "B" else fmt_seconds(r["max_gain"])),
+            str(r["evidence"]),
+            str(r["suggestion"]),
+        )
+        for r in _records(report.hints)
+    )
+
+
 def build_view(report: Report) -> View:
     """Choose and format what a rendering of `report` shows."""
     s = report.summary
@@ -242,4 +258,5 @@ def build_view(report: Report) -> View:
         line_blocks=_line_blocks(report.lines),
         memory_blocks=_memory(report),
         timeline=tuple(zip(report.timeline["t"], report.timeline["rss"], strict=True)),
+        hints=_hints(report),
     )

@@ -1,0 +1,82 @@
+"""The columns and dtypes of every table of a Report, in one place.
+
+Collectors' data, saved reports and hints all become DataFrames through `frame`, so a
+table always has the same columns and dtypes, empty or not, fresh or loaded.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pandas as pd
+
+__all__ = ["COLUMNS", "frame"]
+
+COLUMNS: dict[str, dict[str, str]] = {
+    "functions": {
+        "function": "str",
+        "file": "str",
+        "line": "int64",
+        "ncalls": "int64",
+        "primitive_calls": "int64",
+        "tottime": "float64",
+        "cumtime": "float64",
+        "share": "float64",
+        "user_code": "bool",
+    },
+    "lines": {
+        "function": "str",
+        "file": "str",
+        "lineno": "int64",
+        "hits": "Int64",
+        "samples": "Int64",
+        "time": "float64",
+        "share": "float64",
+        "source": "str",
+        "method": "str",
+    },
+    "memory": {
+        "function": "str",
+        "file": "str",
+        "lineno": "int64",
+        "size": "int64",
+        "count": "int64",
+        "rss": "Int64",
+        "source": "str",
+        "user_code": "bool",
+        "method": "str",
+    },
+    "timeline": {"t": "float64", "rss": "int64"},
+    "tasks": {
+        "task": "str",
+        "coroutine": "str",
+        "file": "str",
+        "line": "int64",
+        "resumptions": "int64",
+        "cpu": "float64",
+        "running": "float64",
+        "waiting": "float64",
+        "wall": "float64",
+        "start": "float64",
+        "state": "str",
+        "user_code": "bool",
+    },
+    "hints": {
+        "kind": "str",
+        "where": "str",
+        "evidence": "str",
+        "max_gain": "float64",
+        "unit": "str",
+        "suggestion": "str",
+        "function": "str",
+        "file": "str",
+        "line": "int64",
+    },
+}
+
+
+def frame(kind: str, rows: list[dict[str, Any]]) -> pd.DataFrame:
+    """A DataFrame of `kind` (a key of COLUMNS) with its columns and dtypes."""
+    columns = COLUMNS[kind]
+    table = pd.DataFrame(rows, columns=list(columns))
+    return table.astype(columns).reset_index(drop=True)
