@@ -152,3 +152,19 @@ def test_hints_can_be_turned_off(tmp_path: Path) -> None:
     assert run.report.hints.empty
     assert isinstance(run.report.hints, pd.DataFrame)
     assert "Hints" not in run.report.to_text()
+
+
+def test_a_failing_hint_rule_never_costs_the_report(
+    monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
+) -> None:
+    import workbench.hints.cache as cache
+
+    def broken(evidence: Any) -> list[Any]:
+        raise RuntimeError("a bug in a rule")
+
+    monkeypatch.setattr(cache, "cache_hints", broken)
+    report = workbench.profile(w.classify_all, 1_000)
+    assert report.hints.empty
+    assert any("a bug in a rule" in note for note in report.summary.notes)
+    assert "classify" in set(report.functions_in_user_code()["function"])
+    assert "hints could not be built" in caplog.text

@@ -6,6 +6,7 @@ what they measured into a `Report`. The session only starts, stops and times the
 
 from __future__ import annotations
 
+import logging
 import marshal
 import platform
 from collections.abc import Callable, Sequence
@@ -34,6 +35,7 @@ if TYPE_CHECKING:
 
 __all__ = ["Lenses"]
 
+log = logging.getLogger(__name__)
 _ALLOCATION_ROWS = 50  # allocation sites kept in report.memory
 
 
@@ -179,6 +181,7 @@ class Lenses:
         tasks_table = tables.tasks_frame(tasks.tasks, tasks.started, tasks.stopped, index)
         peak, source, _ = self._memory_figures()
         hints = tables.frame("hints", [])
+        hint_failure = None
         if self.options.hints:
             sampler = self.sampler
             evidence = Evidence(
@@ -200,7 +203,11 @@ class Lenses:
                 threads=len(self.spawned.threads),
                 index=index,
             )
-            hints = build_hints(evidence)
+            try:
+                hints = build_hints(evidence)
+            except Exception as error:  # a hint rule's bug must not cost the report
+                log.exception("the hints could not be built")
+                hint_failure = f"no hints: building them failed ({type(error).__name__}: {error})"
         summary = build_summary(
             label=label,
             wall=wall,
@@ -213,7 +220,7 @@ class Lenses:
             python_version=platform.python_version(),
             started_at=started_at,
             exc=exc,
-            notes=self._notes(),
+            notes=self._notes() + ((hint_failure,) if hint_failure else ()),
         )
         return Report(
             summary=summary,

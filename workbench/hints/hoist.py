@@ -36,6 +36,8 @@ def hoist_hints(evidence: Evidence) -> list[Hint]:
         by_function[key][line] = samples
     hints = []
     for key, lines in by_function.items():
+        if key[2].startswith("<"):
+            continue  # module or cell top level, lambda: not a function to hoist out of
         entry = evidence.stats.get(key)
         hot = {
             line: n
