@@ -37,3 +37,15 @@ def browser() -> Iterator[Any]:
         )
         yield context
         context.close()
+
+
+@pytest.fixture(autouse=True)
+def nothing_left_behind() -> Iterator[None]:
+    """Hooks only: this folder's fixtures own a browser and a JupyterLab (with kernels,
+    and what they start) for the whole module; the `lab` fixture checks at its end that
+    none of its processes is left."""
+    from workbench.hooks import HookState
+
+    before = HookState.capture()
+    yield
+    assert before.differences(HookState.capture()) == []

@@ -65,6 +65,7 @@ class Lab:
             JUPYTERLAB_WORKSPACES_DIR=str(home / "workspaces"),
         )
         self._process: subprocess.Popen[bytes] | None = None
+        self.pid = 0
 
     def __enter__(self) -> Lab:
         port = self.base.rsplit(":", 1)[1]
@@ -80,6 +81,7 @@ class Lab:
         self._process = subprocess.Popen(
             command, env=self._env, stdout=self._log, stderr=subprocess.STDOUT
         )
+        self.pid = self._process.pid
         deadline = time.monotonic() + 60
         while time.monotonic() < deadline:
             if self._process.poll() is not None:

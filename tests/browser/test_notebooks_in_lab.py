@@ -48,6 +48,10 @@ def screenshots() -> Path:
 def lab() -> Iterator[Lab]:
     with Lab(REPO / "notebooks") as server:
         yield server
+        started = psutil.Process(server.pid).children(recursive=True)
+    # JupyterLab stopped: none of its processes (kernels, what they started) is left
+    _, alive = psutil.wait_procs(started, timeout=10)
+    assert alive == []
 
 
 def _kernel_idle(lab: Lab, notebook: str) -> bool:
