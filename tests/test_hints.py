@@ -168,3 +168,28 @@ def test_a_failing_hint_rule_never_costs_the_report(
     assert any("a bug in a rule" in note for note in report.summary.notes)
     assert "classify" in set(report.functions_in_user_code()["function"])
     assert "hints could not be built" in caplog.text
+
+
+def test_argument_signatures_compare_by_value_without_user_code() -> None:
+    from workbench.collectors.arguments import _signature, _Unknown
+
+    seen: set[str] = set()
+    assert _signature(("a", 1, None), seen) == _signature(("a", 1, None), seen)
+    assert _signature([1, 2], seen) == _signature([1, 2], seen)
+    assert seen == {"list"}  # lru_cache would refuse it
+
+    class Plain:
+        pass
+
+    one, other = Plain(), Plain()
+    assert _signature(one, seen) == _signature(one, seen)
+    assert _signature(one, seen) != _signature(other, seen)
+
+    class Hashing:
+        def __hash__(self) -> int:
+            raise AssertionError("user code must not run in the sampler")
+
+    with pytest.raises(_Unknown):
+        _signature(Hashing(), seen)
+    text = "x" * 20_000
+    assert _signature(text, seen) == ("id", id(text))

@@ -25,6 +25,7 @@ __all__ = ["ArgumentTally", "CallSample"]
 _BY_VALUE = (int, float, complex, str, bytes, bool, type(None))
 _CONTAINERS = (list, dict, set)
 _MAX_ITEMS = 64  # larger containers would cost too much to read in a signal handler
+_MAX_CHARS = 10_000
 _MAX_DISTINCT = 2_000
 _NOT_CACHEABLE = 0x20 | 0x80 | 0x100 | 0x200  # generator, coroutine, async generator
 
@@ -95,6 +96,10 @@ def _signature(value: Any, unhashable: set[str], depth: int = 0) -> Any:
     """A hashable stand-in for `value` that equals another's when the values are equal."""
     kind = type(value)
     if kind in _BY_VALUE:
+        if (kind is str or kind is bytes) and len(value) > _MAX_CHARS:
+            # Hashing a huge text reads all of it: compared by identity instead, which
+            # can only undercount repeats.
+            return ("id", id(value))
         return value
     if depth > 2:
         raise _Unknown
