@@ -37,6 +37,12 @@ _SYNC_SKETCH = (
     "for a blocking client, or httpx.AsyncClient with asyncio.gather and an "
     "asyncio.Semaphore(16) around each request"
 )
+_SYNC_INSIDE_SKETCH = (
+    "make the waits inside {unit} overlap: move one request (or sleep) into a function "
+    "one(item) and run with ThreadPoolExecutor(max_workers=16) as pool: "
+    "results = list(pool.map(one, items)) for a blocking client, or use httpx.AsyncClient "
+    "with asyncio.gather and an asyncio.Semaphore(16) around each request"
+)
 _ASYNC_SKETCH = (
     "start the awaits together instead of one after another: "
     "results = await asyncio.gather(*(fetch(item) for item in items)), with an "
@@ -104,18 +110,22 @@ def _sync_hints(evidence: Evidence) -> list[Hint]:
     hints = []
     for unit, (seconds, waits) in sorted(charged.items(), key=lambda item: -item[1][0]):
         # The repeated unit: the user function's calls, or the waits inside one call.
-        units = int(evidence.stats[unit][1])
-        units = units if units > 1 else waits
+        calls = int(evidence.stats[unit][1])
+        units = calls if calls > 1 else waits
         if seconds < MIN_WAIT_SHARE * evidence.wall or units < MIN_UNITS:
             continue
         owner = _loop_owner(evidence, unit)
         place = f"{evidence.index.label(unit[0])}:{unit[1]}"
+        under = f"{calls:,} calls of {unit[2]}" if calls > 1 else f"{unit[2]} ({place})"
         text = (
             f"blocked {seconds:.3g} s ({seconds / evidence.wall:.0%} of wall) in {waits:,} "
-            f"I/O waits under {unit[2]} ({place}, {units:,} units), one at a time; CPU was "
+            f"I/O waits under {under}, one at a time; CPU was "
             f"{evidence.cpu / evidence.wall:.0%} of wall"
         )
-        sketch = _SYNC_SKETCH.format(n=f"{units:,}", unit=unit[2])
+        if calls > 1:
+            sketch = _SYNC_SKETCH.format(n=f"{calls:,}", unit=unit[2])
+        else:
+            sketch = _SYNC_INSIDE_SKETCH.format(unit=unit[2])
         hints.append(_at(owner, text, seconds * (1 - 1 / units), sketch))
         break  # one loop owner is the place to start; the next hint would overlap it
     return hints
