@@ -83,6 +83,15 @@ def test_concurrency_hint_for_waits_one_after_another() -> None:
     assert_honest(report)
 
 
+def test_concurrency_hint_for_waits_inside_one_call() -> None:
+    report = workbench.profile(w.naps_inline, 30)
+    hints = report.hints[report.hints["kind"] == "concurrency"]
+    assert list(hints["function"]) == ["naps_inline"]
+    assert "30 I/O waits under naps_inline" in hints.iloc[0]["evidence"]
+    assert "make the waits inside naps_inline overlap" in hints.iloc[0]["suggestion"]
+    assert_honest(report)
+
+
 def test_no_concurrency_hint_when_the_waits_already_overlap() -> None:
     report = workbench.profile(w.naps_in_a_pool, 32)
     assert "concurrency" not in set(report.hints["kind"])
