@@ -11,6 +11,7 @@ from typing import Any
 import psutil
 import pytest
 
+from workbench.collectors.spawned import KERNEL_THREAD_MODULES
 from workbench.hooks import HookState
 
 
@@ -22,10 +23,6 @@ def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]) ->
     if os.environ.get("CI") == "true" and report.skipped:
         report.outcome = "failed"
         report.longrepr = f"skipped under CI=true, which must run every test: {report.longrepr}"
-
-
-# Threads the shell or a kernel client start on their own, at any time.
-_MACHINERY = ("zmq.", "ipykernel.", "IPython.", "jupyter_client.", "tornado.")
 
 
 # multiprocessing starts these once per interpreter, by design, and keeps them.
@@ -47,7 +44,7 @@ def _left(threads: set[threading.Thread], children: dict[int, str]) -> list[str]
     new_threads = [
         f"thread {t.name} ({type(t).__module__})"
         for t in threading.enumerate()
-        if t not in threads and not type(t).__module__.startswith(_MACHINERY)
+        if t not in threads and not type(t).__module__.startswith(KERNEL_THREAD_MODULES)
     ]
     now = _children()
     new_children = [

@@ -25,6 +25,8 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from types import TracebackType
 from typing import Any
 
+from workbench.children import stop_child
+
 __all__ = ["DemoAPI", "record"]
 
 
@@ -69,17 +71,8 @@ class DemoAPI:
     def stop(self) -> None:
         """Stop the server: it exits when its stdin closes; killed after 10 s."""
         process, self._process = self._process, None
-        if process is None:
-            return
-        assert process.stdin is not None
-        process.stdin.close()
-        try:
-            process.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait()
-        if process.stdout is not None:
-            process.stdout.close()
+        if process is not None:
+            stop_child(process, timeout=10)
 
     def __enter__(self) -> DemoAPI:
         return self.start()

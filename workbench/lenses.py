@@ -179,15 +179,14 @@ class Lenses:
         timeline = tables.timeline_frame(self.rss.samples if self.rss else [])
         tasks = self.tasks
         tasks_table = tables.tasks_frame(tasks.tasks, tasks.started, tasks.stopped, index)
-        peak, source, _ = self._memory_figures()
+        memory_figures = self._memory_figures()
+        peak, source, _ = memory_figures
         hints = tables.frame("hints", [])
         hint_failure = None
         if self.options.hints:
             sampler = self.sampler
             evidence = Evidence(
                 stats=self.functions.stats,
-                functions=functions,
-                memory=memory,
                 tasks=tasks_table,
                 wall=wall,
                 cpu=cpu,
@@ -215,7 +214,7 @@ class Lenses:
             waiting=tasks.waiting,
             functions=functions,
             lines=lines,
-            memory=self._memory_figures(),
+            memory=memory_figures,
             lenses=tuple(c.lens for c in self.order() if c.lens),
             python_version=platform.python_version(),
             started_at=started_at,

@@ -12,7 +12,6 @@ that stopped answering is replaced by a new one on the next `report.snakeviz()`.
 from __future__ import annotations
 
 import atexit
-import contextlib
 import hashlib
 import logging
 import secrets
@@ -26,6 +25,7 @@ import urllib.error
 import urllib.request
 from pathlib import Path
 
+from workbench.children import stop_child
 from workbench.errors import ServerError
 from workbench.storage import atomic_write
 
@@ -147,17 +147,7 @@ class SnakevizServer:
 
     def stop(self, timeout: float = 5.0) -> None:
         """Stop the child (close its stdin; kill it after `timeout`) and remove the folder."""
-        process = self._process
-        if process.stdin is not None and not process.stdin.closed:
-            with contextlib.suppress(OSError):  # the child is gone already
-                process.stdin.close()
-        try:
-            process.wait(timeout=timeout)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait()
-        if process.stdout is not None:
-            process.stdout.close()
+        stop_child(self._process, timeout)
         shutil.rmtree(self.folder, ignore_errors=True)
 
 

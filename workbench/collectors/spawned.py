@@ -22,11 +22,11 @@ from typing import Any
 
 import psutil
 
-__all__ = ["SpawnWatch"]
+__all__ = ["KERNEL_THREAD_MODULES", "SpawnWatch"]
 
 # Threads that a kernel or shell starts on its own at any time (pyzmq's garbage
 # collector, IPython's history saver): not the profiled code's.
-_MACHINERY = ("zmq.", "ipykernel.", "IPython.", "jupyter_client.", "tornado.")
+KERNEL_THREAD_MODULES = ("zmq.", "ipykernel.", "IPython.", "jupyter_client.", "tornado.")
 
 
 def _children_cpu() -> float:
@@ -83,7 +83,7 @@ class SpawnWatch:
         # The first event in a new thread: record it, then leave that thread alone.
         sys.setprofile(None)
         thread = threading.current_thread()
-        if type(thread).__module__.startswith(_MACHINERY):
+        if type(thread).__module__.startswith(KERNEL_THREAD_MODULES):
             return
         with self._lock:
             self.threads.append(thread.name)

@@ -35,8 +35,6 @@ class Evidence:
 
     Attributes:
         stats: cProfile's statistics (pstats layout), our own frames removed.
-        functions: the report's functions table.
-        memory: the report's memory table (`method` tells tracemalloc from others).
         tasks: the report's tasks table.
         wall, cpu: seconds of the run.
         waiting: seconds the event loop sat idle (None: no loop ran).
@@ -52,8 +50,6 @@ class Evidence:
     """
 
     stats: Mapping[StatsKey, Any]
-    functions: pd.DataFrame
-    memory: pd.DataFrame
     tasks: pd.DataFrame
     wall: float
     cpu: float
