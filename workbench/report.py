@@ -31,8 +31,7 @@ class Summary:
 
     Attributes:
         label: what ran (a call or a statement).
-        wall_seconds: elapsed time of the profiled code, with what the profilers cost while
-            it ran (not their own start and stop).
+        wall_seconds: elapsed time of the profiled code, profilers included.
         cpu_seconds: process CPU time over the same span.
         waiting_seconds: time an asyncio event loop sat blocked in its selector, waiting
             for I/O or timers; None when no event loop ran.

@@ -88,6 +88,7 @@ class ProfileSession:
             raise WorkbenchError("a profiling session runs once; start a new one")
         self._hooks = HookState.capture()
         self._started_at = datetime.now().astimezone().isoformat(timespec="seconds")
+        self._clock_start = (time.perf_counter(), time.process_time())
         try:
             for collector in self._order:
                 self._n_started += 1  # counted before start: a failed start still stops
@@ -95,10 +96,6 @@ class ProfileSession:
         except BaseException:
             self._stop_all()
             raise
-        # The clocks start once every lens runs (and stop in __exit__ before any stops):
-        # starting the RSS sampler's process or scanning for child processes is not the
-        # profiled code's time.
-        self._clock_start = (time.perf_counter(), time.process_time())
         return self
 
     def __exit__(
