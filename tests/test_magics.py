@@ -193,3 +193,31 @@ def test_line_magic_options_and_statement_split(line: str, expected: tuple[str, 
     from workbench.ipython.magics import split_line
 
     assert split_line(line) == expected
+
+
+def test_icicle_has_its_root_when_the_cell_also_calls_exec(cell_ns: Any) -> None:
+    """A dataclass definition calls `exec`, the builtin the magic runs the cell with.
+
+    The cell's code must still be the call tree's root (the report once drew no icicle
+    when a first import inside the cell called `exec`).
+    """
+    from workbench.render.icicle import icicle_boxes
+
+    cell = (
+        "%%architect_profile -q -l off -o rep\n"
+        "from dataclasses import dataclass\n"
+        "@dataclass\n"
+        "class Point:\n"
+        "    x: int\n"
+        "total = score(parse(5000)) + Point(1).x"
+    )
+    result, _ = run(cell_ns, cell)
+    assert result.success
+    report = cell_ns.user_ns["rep"]
+    assert "<built-in method builtins.exec>" in set(report.functions["function"])
+    boxes, _, _ = icicle_boxes(report.profile_data)
+    roots = [b for b in boxes if b.depth == 0]
+    assert [b.key[2] for b in roots] == ["<module>"]
+    below = {b.key[2] for b in boxes if b.depth == 1}
+    assert {"score", "parse", "dataclass"} <= below
+    assert 'class="awb-icicle"' in report.to_html()

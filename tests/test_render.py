@@ -97,3 +97,19 @@ def test_a_huge_profile_renders_small_and_saves_whole(tmp_path: Path) -> None:
     paths = report.save(tmp_path)  # the saved files keep every function
     assert workbench.Report.load(paths["json"]) == report
     assert pstats.Stats(str(paths["prof"])).total_calls >= 100_000
+
+
+def test_icicle_draws_a_profile_whose_callers_form_a_loop() -> None:
+    """No function looks called from outside: the widest one becomes the root."""
+    import marshal
+
+    from workbench.render.icicle import icicle_boxes
+
+    a, b = ("m.py", 1, "a"), ("m.py", 5, "b")
+    stats = {
+        a: (1, 1, 0.1, 1.0, {b: (1, 1, 0.1, 1.0)}),
+        b: (1, 1, 0.2, 0.9, {a: (1, 1, 0.2, 0.9)}),
+    }
+    boxes, total, _ = icicle_boxes(marshal.dumps(stats))
+    assert [(box.key, box.depth) for box in boxes] == [(a, 0), (b, 1)]
+    assert total == 1.0

@@ -78,7 +78,7 @@ class Lenses:
             OptionError: a named function cannot be traced.
         """
         index = SourceIndex()
-        functions = FunctionCollector(index.is_user_code)
+        functions = FunctionCollector(index.is_user_code, index.is_cell)
         heap = AllocationCollector() if options.memory == "tracemalloc" else None
         named = options.named_functions
         tasks = TaskCollector(functions.pause, functions.resume)

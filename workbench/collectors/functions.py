@@ -41,6 +41,34 @@ def _without_transparent(stats: StatsDict, transparent: set[StatsKey]) -> StatsD
     }
 
 
+def _cells_started_from_outside(
+    raw: StatsDict, clean: StatsDict, is_cell: Callable[[str], bool]
+) -> StatsDict:
+    """Cut the edge from the builtin a runner started a cell's code with (exec, eval).
+
+    The runner's call to `exec` is gone with the runner, but when the profiled code also
+    calls `exec` (an import, a dataclass), `exec` stays, and the cell's `<module>` would
+    look called from inside the profile: the call tree then has no root at all. A cell's
+    module code is only ever started by a runner, so its calls from such a builtin are
+    calls from outside.
+    """
+    carriers = {
+        key
+        for key, entry in raw.items()
+        if key[0] == "~" and any(caller[0].startswith(_RUNNERS) for caller in entry[4])
+    }
+    if not carriers:
+        return clean
+    return {
+        key: (
+            (cc, nc, tt, ct, {c: v for c, v in callers.items() if c not in carriers})
+            if key[2] == "<module>" and is_cell(key[0])
+            else (cc, nc, tt, ct, callers)
+        )
+        for key, (cc, nc, tt, ct, callers) in clean.items()
+    }
+
+
 def _is_own(key: StatsKey) -> bool:
     """Entries the workbench itself adds: its modules and cProfile's enable/disable."""
     filename, _, name = key
@@ -90,6 +118,7 @@ class FunctionCollector:
 
     Parameters:
         is_user_code: tells whether a file name is the user's code (see SourceIndex).
+        is_cell: tells whether a file name is a notebook cell's (see SourceIndex).
 
     Raises:
         ProfilerBusyError: from `start` when another profiler already holds the profile
@@ -98,8 +127,9 @@ class FunctionCollector:
 
     lens = "functions"
 
-    def __init__(self, is_user_code: Callable[[str], bool]) -> None:
+    def __init__(self, is_user_code: Callable[[str], bool], is_cell: Callable[[str], bool]) -> None:
         self._is_user_code = is_user_code
+        self._is_cell = is_cell
         self._profile: cProfile.Profile | None = None
         self._enabled = False
         self.stats: StatsDict = {}
@@ -150,5 +180,6 @@ class FunctionCollector:
         self._profile.create_stats()
         raw: StatsDict = self._profile.stats  # type: ignore[assignment]
         visible = _without_transparent(raw, self.transparent)
-        self.stats = _without_own_entries(visible, self._is_user_code)
+        clean = _without_own_entries(visible, self._is_user_code)
+        self.stats = _cells_started_from_outside(visible, clean, self._is_cell)
         self._profile = None

@@ -73,6 +73,7 @@ def _roots(
     A function that also calls itself, directly or through others, is still a root that
     way; its time from outside is its cumulative time less what callers it does not
     itself reach (and so are not part of its recursion) spent in it.
+    When no function qualifies, the one with the largest cumulative time is the root.
     """
     roots = []
     for key, (_, calls, _, cumulative, callers) in stats.items():
@@ -85,6 +86,11 @@ def _roots(
             below = _reachable(key, callees)
             seconds -= sum(float(e[3]) for c, e in inside.items() if c != key and c not in below)
         roots.append((key, max(seconds, 0.0), outside))
+    if not roots and stats:
+        # Every function looks called from inside (the caller edges form a loop, e.g.
+        # through a builtin both the runner and the code called): the widest is the root.
+        key, (_, calls, _, cumulative, _) = max(stats.items(), key=lambda kv: kv[1][3])
+        roots.append((key, float(cumulative), int(calls)))
     return roots
 
 
