@@ -221,3 +221,16 @@ def test_icicle_has_its_root_when_the_cell_also_calls_exec(cell_ns: Any) -> None
     below = {b.key[2] for b in boxes if b.depth == 1}
     assert {"score", "parse", "dataclass"} <= below
     assert 'class="awb-icicle"' in report.to_html()
+
+
+def test_the_profiled_cell_is_labelled_with_its_own_prompt_number(cell_ns: Any) -> None:
+    """IPython 9 counts a cell before running it; the label is still the cell's In[n]."""
+    result, _ = run(cell_ns, "%%architect_profile -q -l off -o rep\nscore(parse(100))")
+    assert result.success
+    functions = cell_ns.user_ns["rep"].functions
+    module = functions[functions["function"] == "<module>"]
+    assert module["file"].tolist() == [f"In[{result.execution_count}]"]
+    result, _ = run(cell_ns, "%architect_profile -q -l off -o rep score(parse(100))")
+    functions = cell_ns.user_ns["rep"].functions
+    module = functions[functions["function"] == "<module>"]
+    assert module["file"].tolist() == [f"In[{result.execution_count}]"]

@@ -20,7 +20,7 @@ from typing import Any
 from IPython.core.error import UsageError
 from IPython.core.interactiveshell import InteractiveShell
 
-__all__ = ["DOTTED_NAME", "CompiledCell", "compile_cell", "resolve_name"]
+__all__ = ["DOTTED_NAME", "CompiledCell", "cell_number", "compile_cell", "resolve_name"]
 
 DOTTED_NAME = re.compile(r"^[A-Za-z_]\w*(\.[A-Za-z_]\w*)*$")
 
@@ -54,10 +54,21 @@ class CompiledCell:
         return value if self.last_expression is not None else None
 
 
+def cell_number(shell: InteractiveShell) -> int:
+    """The number of the cell running now, as its `In[n]` prompt shows it.
+
+    IPython 9 counts the cell before running it (`execution_count` is then n + 1), older
+    versions after; the result it fills in while the cell runs has the cell's own number.
+    """
+    running = getattr(shell.displayhook, "exec_result", None)
+    number = getattr(running, "execution_count", None)
+    return number if isinstance(number, int) else int(shell.execution_count)
+
+
 def compile_cell(
     shell: InteractiveShell, source: str, first_line: int = 1, *, allow_await: bool = False
 ) -> CompiledCell:
-    """Compile `source` (IPython syntax allowed) as cell `In[execution_count]`.
+    """Compile `source` (IPython syntax allowed) as the running cell, `In[n]`.
 
     Parameters:
         shell: the running shell.
@@ -72,7 +83,7 @@ def compile_cell(
     """
     python: str = shell.transform_cell(source)
     padded = "\n" * (first_line - 1) + python
-    filename = shell.compile.cache(padded, shell.execution_count, raw_code=padded)
+    filename = shell.compile.cache(padded, cell_number(shell), raw_code=padded)
     module = ast.parse(padded, filename=filename)
     flags = shell.compile.flags  # the notebook's __future__ imports
     if allow_await:
