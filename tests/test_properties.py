@@ -3,7 +3,7 @@
 Each example builds a random tree of calls among six generated functions (recursion and
 repetition included), runs it under the workbench, and checks what must hold whatever
 the tree: call counts equal the tree's, shares add up, cumulative time covers own time,
-and a saved report loads back equal.
+a saved report loads back equal, and the icicle draws the tree from a root.
 """
 
 from __future__ import annotations
@@ -17,6 +17,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 import workbench
+from workbench.render.icicle import icicle_boxes
 
 FUNCTIONS = 6
 _SOURCE = "\n".join(
@@ -77,3 +78,9 @@ def test_reports_of_any_call_tree_are_consistent(tree: Tree) -> None:
         report.save(folder)
         assert workbench.Report.load(folder) == report
     assert report.pstats().total_calls == report.summary.total_calls
+    # The icicle always has a root, and each level fits in the width of the whole.
+    boxes, _, _ = icicle_boxes(report.profile_data)
+    assert boxes
+    assert tree[0] in {box.key[2] for box in boxes if box.depth <= 1}
+    for depth in {box.depth for box in boxes}:
+        assert sum(box.width for box in boxes if box.depth == depth) <= 1 + 1e-9
