@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+import functools
+import warnings
+from collections.abc import Callable
+
 import pytest
 
 import workbench
@@ -84,6 +88,38 @@ def test_named_lines_are_traced_exactly() -> None:
     assert hits[workloads.line_of(workloads.score, "total = 0")] == 1
     # every line of the function is listed, including its def line with no hits
     assert hits[workloads.line_of(workloads.score, "def score")] == 0
+
+
+def test_named_lines_of_decorated_functions_are_their_bodies() -> None:
+    """`functools.wraps` and `lru_cache` wrappers: the lines traced are the function's own."""
+
+    def logged(fn: Callable[[int], int]) -> Callable[[int], int]:
+        @functools.wraps(fn)
+        def wrapper(n: int) -> int:
+            return fn(n)
+
+        return wrapper
+
+    @logged
+    def squares(n: int) -> int:
+        return sum(i * i for i in range(n))
+
+    @functools.cache
+    def cubes(n: int) -> int:
+        return sum(i * i * i for i in range(n))
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # line_profiler warns when handed a wrapper
+        with workbench.profiling(lines=[squares, cubes], memory="off") as run:
+            squares(1000)
+            cubes(1000)
+    lines = run.report.lines
+    assert {name.rsplit(".", 1)[-1] for name in lines["function"]} == {"squares", "cubes"}
+    sources = {s.strip() for s in lines[lines["hits"] > 0]["source"]}
+    assert sources == {
+        "return sum(i * i for i in range(n))",
+        "return sum(i * i * i for i in range(n))",
+    }
 
 
 def test_line_detail_can_be_switched_off() -> None:

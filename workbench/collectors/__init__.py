@@ -6,9 +6,27 @@ hold into the Report's tables.
 
 from __future__ import annotations
 
-from typing import Protocol
+from typing import Any, Protocol
 
-__all__ = ["Collector"]
+__all__ = ["Collector", "python_function"]
+
+
+def python_function(target: Any) -> Any:
+    """The function whose lines a user means by `target`.
+
+    A bound method gives its function; a decorated function (`functools.wraps`,
+    `lru_cache`, ...) the innermost function in its `__wrapped__` chain that has Python
+    code, so `-l slow_sum` traces slow_sum's body, not the decorator's wrapper. Anything
+    else (a class, a property, a built-in) is returned as it is.
+    """
+    target = getattr(target, "__func__", target)
+    found, seen = target, set()
+    while hasattr(target, "__wrapped__") and id(target) not in seen:
+        seen.add(id(target))
+        target = getattr(target.__wrapped__, "__func__", target.__wrapped__)
+        if hasattr(target, "__code__"):
+            found = target
+    return found
 
 
 class Collector(Protocol):

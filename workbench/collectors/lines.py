@@ -8,6 +8,7 @@ from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from typing import Any
 
+from workbench.collectors import python_function
 from workbench.errors import OptionError
 from workbench.hooks import refuse_a_taken_trace_hook
 
@@ -58,7 +59,8 @@ class LineCollector:
     """Traces every line of the named functions with line_profiler.
 
     Parameters:
-        targets: functions, methods, classes or properties; line_profiler unwraps them.
+        targets: functions, methods, classes or properties; a decorated function's
+            innermost Python function is traced (see `python_function`).
 
     Raises:
         OptionError: when a target has no Python code to trace (a built-in or C function),
@@ -81,7 +83,7 @@ class LineCollector:
             )
         self._profiler = LineProfiler()
         for target in targets:
-            if not self._profiler.add_callable(target):
+            if not self._profiler.add_callable(python_function(target)):
                 raise OptionError(
                     f"cannot trace the lines of {_describe(target)}: it has no Python "
                     "source (built-in or compiled); name the Python function that calls it"

@@ -18,6 +18,7 @@ from typing import Any
 
 import psutil
 
+from workbench.collectors import python_function
 from workbench.errors import OptionError
 from workbench.hooks import refuse_a_taken_trace_hook
 from workbench.source import function_block
@@ -132,7 +133,7 @@ class MemoryLineCollector:
     def __init__(self, targets: Sequence[Callable[..., Any]]) -> None:
         self._profiler = _TargetedLineProfiler()
         for target in targets:
-            code = getattr(_unwrap(target), "__code__", None)
+            code = getattr(python_function(target), "__code__", None)
             if not isinstance(code, CodeType):
                 raise OptionError(
                     f"cannot trace the memory of {target!r} line by line: it has no Python "
@@ -154,11 +155,3 @@ class MemoryLineCollector:
         for filename, code, _ in code_map._toplevel:
             key = (filename, code.co_firstlineno, code.co_name)
             self.lines[key] = dict(code_map[code])
-
-
-def _unwrap(target: Any) -> Any:
-    """The plain function behind a bound method, staticmethod or decorator."""
-    target = getattr(target, "__func__", target)
-    while hasattr(target, "__wrapped__"):
-        target = target.__wrapped__
-    return target
