@@ -165,6 +165,34 @@ def test_fault_shows_partial_report_then_raises(
     assert "never" not in ns
 
 
+@pytest.mark.parametrize(
+    "cell",
+    [
+        "%%architect_profile -q\nfirst = parse(100)\n1 / 0",
+        "%architect_profile -q 1 / 0",
+        "%architect_compare -q -n 2 parse score -a None",
+    ],
+)
+def test_tracebacks_show_the_users_frames_not_ours(cell_ns: Any, cell: str) -> None:
+    """Every workbench frame between the magic and the user's code is marked hidden.
+
+    IPython (and %debug, and pytest) leave frames with `__tracebackhide__` out, so a
+    fault reads as it would without the magic.
+    """
+    result, _ = run(cell_ns, cell)
+    error = result.error_in_exec
+    assert isinstance(error, (ZeroDivisionError, TypeError))
+    package = str(Path(workbench.__file__).parent)
+    ours = []
+    tb = error.__traceback__
+    while tb is not None:
+        if tb.tb_frame.f_code.co_filename.startswith(package):
+            ours.append((tb.tb_frame.f_code.co_name, tb.tb_frame.f_locals.get("__tracebackhide__")))
+        tb = tb.tb_next
+    assert ours  # the magic's frames are in the traceback...
+    assert all(hidden is True for _, hidden in ours), ours  # ...and all hidden
+
+
 def test_nested_profiling_is_refused(cell_ns: Any) -> None:
     cell = "%%architect_profile -q\nget_ipython().run_line_magic('architect_profile', 'parse(3)')"
     result, _ = run(cell_ns, cell)

@@ -30,6 +30,7 @@ def profile(fn: Callable[..., Any], /, *args: Any, **kwargs: Any) -> Report:
         `profiling()` as a context manager to keep it).
         ProfilerBusyError: another profiler is already running in this thread.
     """
+    __tracebackhide__ = True  # tracebacks show the user's frames, not ours
     return ProfileSession(ProfileOptions(), label=_label(fn)).run(fn, *args, **kwargs)
 
 
@@ -54,6 +55,7 @@ async def profile_async(fn: Callable[..., Any], /, *args: Any, **kwargs: Any) ->
         OptionError: `fn` did not return an awaitable.
         ProfilerBusyError: another profiler is already running in this thread.
     """
+    __tracebackhide__ = True  # tracebacks show the user's frames, not ours
     session = ProfileSession(ProfileOptions(), label=_label(fn))
     return await session.run_async(fn, *args, **kwargs)
 

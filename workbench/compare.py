@@ -98,6 +98,7 @@ def _check(names: Sequence[str], values: Sequence[object], check: CheckOption) -
 
 def _drained(call: Callable[[], object]) -> Callable[[], None]:
     def run() -> None:
+        __tracebackhide__ = True  # tracebacks show the user's frames, not ours
         value = call()
         if is_lazy(value):
             deque(value, maxlen=0)  # type: ignore[call-overload]
@@ -200,6 +201,7 @@ def compare(
         OptionError: fewer than two versions, or a bad option (nothing runs then).
         Whatever a version raises, unchanged.
     """
+    __tracebackhide__ = True  # tracebacks show the user's frames, not ours
     names, fns, args = _versions(baseline, args)
     _valid_options(check, repeat, min_effect, seconds)
     calls = [partial(fn, *args, **kwargs) for fn in fns]
@@ -222,6 +224,7 @@ def compare(
 
 async def _awaited(call: Callable[[], Any]) -> Any:
     """Call; await the result if it is awaitable; collect an (async) iterator's items."""
+    __tracebackhide__ = True  # tracebacks show the user's frames, not ours
     value = call()
     if inspect.isawaitable(value):
         value = await value
@@ -249,6 +252,7 @@ async def compare_async(
         comparison = await workbench.compare_async(fetch_sequential, fetch_concurrent,
                                                    client, urls)
     """
+    __tracebackhide__ = True  # tracebacks show the user's frames, not ours
     names, fns, args = _versions(baseline, args)
     _valid_options(check, repeat, min_effect, seconds)
     if any(inspect.isasyncgenfunction(fn) for fn in fns):

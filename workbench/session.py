@@ -147,6 +147,7 @@ class ProfileSession:
         Raises:
             OptionError: `fn` returned something that cannot be awaited.
         """
+        __tracebackhide__ = True  # tracebacks show the user's frames, not ours
         _callable(fn)
         async with self:
             # No library call here before the await: this frame is left out of the
@@ -179,6 +180,7 @@ class ProfileSession:
         Exceptions from `fn` propagate unchanged; `self.report` then holds the partial
         report.
         """
+        __tracebackhide__ = True  # tracebacks show the user's frames, not ours
         _callable(fn)
         with self:
             result = fn(*args, **kwargs)

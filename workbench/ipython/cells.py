@@ -35,6 +35,7 @@ class CompiledCell:
 
     def run(self, shell: InteractiveShell) -> Any:
         """Run in the user namespace; return the trailing expression's value (or None)."""
+        __tracebackhide__ = True  # tracebacks show the user's frames, not ours
         if self.body is not None:
             exec(self.body, shell.user_global_ns, shell.user_ns)
         if self.last_expression is not None:
@@ -43,6 +44,7 @@ class CompiledCell:
 
     async def run_async(self, shell: InteractiveShell) -> Any:
         """`run` for code compiled with `allow_await`: awaits on the running loop."""
+        __tracebackhide__ = True  # tracebacks show the user's frames, not ours
         value = None
         for code in (self.body, self.last_expression):
             if code is None:

@@ -94,6 +94,7 @@ class CompareMagics(ShellMagics):
             %architect_compare -o cmp v1 v2 v3 -a records
             %architect_compare fetch_sequential fetch_concurrent -a "client, urls"
         """
+        __tracebackhide__ = True  # tracebacks show the user's frames, not ours
         parsed = self._parse(line, allow_await=False)
         try:
             ranking = workbench.compare(parsed.versions, *parsed.args, **parsed.options)
@@ -103,6 +104,7 @@ class CompareMagics(ShellMagics):
 
     async def architect_compare_async(self, line: str) -> None:
         """`architect_compare` for coroutine functions or expressions that await."""
+        __tracebackhide__ = True  # tracebacks show the user's frames, not ours
         parsed = self._parse(line, allow_await=True)
         try:
             ranking = await workbench.compare_async(parsed.versions, *parsed.args, **parsed.options)

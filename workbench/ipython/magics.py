@@ -118,6 +118,7 @@ class WorkbenchMagics(ShellMagics):
             %%architect_profile
             pages = await fetch_all(client, urls)
         """
+        __tracebackhide__ = True  # tracebacks show the user's frames, not ours
         prepared = self._prepare(line, cell, allow_await=False)
         session = self._session(prepared)
         with self._publishing(session, prepared.args):
@@ -132,6 +133,7 @@ class WorkbenchMagics(ShellMagics):
         The magics' input transformer (`workbench.ipython.awaiting`) turns a magic whose
         code awaits into `await ...architect_profile_async(line, cell)`.
         """
+        __tracebackhide__ = True  # tracebacks show the user's frames, not ours
         prepared = self._prepare(line, cell, allow_await=True)
         session = self._session(prepared)
         with self._publishing(session, prepared.args):
