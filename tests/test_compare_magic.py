@@ -67,6 +67,16 @@ def test_functions_by_name_with_arguments(cmp_ns: Any) -> None:
     assert "Architect Workbench compare: fast vs slow" in html
 
 
+def test_the_same_version_twice_is_an_a_a_run(cmp_ns: Any) -> None:
+    result, _ = run(cmp_ns, "%architect_compare -q -o cmp -n 3 slow slow -a lines")
+    assert result.success, result.error_in_exec
+    c = cmp_ns.user_ns["cmp"]
+    assert (c.baseline.name, c.candidate.name) == ("slow", "slow (2)")
+    assert c.equal is True
+    parse_row = c.diff.set_index("function").loc["parse"]
+    assert (parse_row["calls_before"], parse_row["calls_after"]) == (200, 200)
+
+
 def test_quoted_expressions_and_a_generator(cmp_ns: Any) -> None:
     line = '%architect_compare -q -o cmp -n 2 "slow(lines)" "streamed(lines)"'
     result, captured = run(cmp_ns, line)

@@ -140,7 +140,12 @@ class CompareMagics(ShellMagics):
             raise UsageError("-s saves a comparison of two versions; use -o with three or more")
         versions: dict[str, Callable[..., Any]] = {}
         for text in map(_unquote, parsed.versions):
-            versions[text] = self._version(text, bool(parsed.args), allow_await)
+            # The same version twice is an A/A run (how noisy is this machine?): keep both.
+            name, n = text, 1
+            while name in versions:
+                n += 1
+                name = f"{text} ({n})"
+            versions[name] = self._version(text, bool(parsed.args), allow_await)
         args = self._args(_unquote(parsed.args or ""))
         options = {
             "repeat": parsed.repeat,
