@@ -9,6 +9,7 @@ from __future__ import annotations
 import logging
 import marshal
 import platform
+import sys
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
@@ -250,9 +251,9 @@ class Lenses:
         if self.tasks.host is not None and self.tasks.waiting is None:
             notes.append("this event loop has no selector to time: waiting not measured")
         if self.memory_lines is not None:
-            notes.append(
-                "memory per line ran, so line times were not measured: memory_profiler's "
-                "trace would distort them, and on Python 3.11 it needs line_profiler's hook"
-            )
+            why = "memory_profiler's trace would distort them"
+            if sys.version_info < (3, 12):
+                why += ", and on Python 3.11 it needs line_profiler's hook"
+            notes.append(f"memory per line ran, so line times were not measured: {why}")
         notes.extend(self.spawned.notes())
         return tuple(notes)
