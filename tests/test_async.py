@@ -10,7 +10,7 @@ import httpx
 import pytest
 
 import workbench
-import workbench.collectors.tasks
+import workbench.collectors.task_records
 from tests import async_workloads as aw
 from tests.conftest import LATENCY, body
 from workbench.collectors.tasks import HANDLE_RUN
@@ -280,18 +280,18 @@ def test_a_failed_task_is_listed_and_its_error_still_unretrieved() -> None:
         return report
 
     before_retrieval: list[bool] = []
-    original = workbench.collectors.tasks._final_state
+    original = workbench.collectors.task_records.final_state
 
     def spy(task: asyncio.Task[Any]) -> str:
         state = original(task)
         before_retrieval.append(getattr(task, "_log_traceback", False))
         return state
 
-    workbench.collectors.tasks._final_state = spy  # type: ignore[assignment]
+    workbench.collectors.task_records.final_state = spy  # type: ignore[assignment]
     try:
         report = asyncio.run(main())
     finally:
-        workbench.collectors.tasks._final_state = original  # type: ignore[assignment]
+        workbench.collectors.task_records.final_state = original  # type: ignore[assignment]
     row = report.tasks[report.tasks["coroutine"].str.endswith("fails")]
     assert row["state"].tolist() == ["failed"]
     assert True in before_retrieval  # the run did not mark the error as retrieved

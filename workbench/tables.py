@@ -15,7 +15,7 @@ import pandas as pd
 
 from workbench.collectors.functions import StatsDict
 from workbench.collectors.lines import LineTimings
-from workbench.collectors.tasks import TaskRecord
+from workbench.collectors.task_records import TaskRecord
 from workbench.schema import COLUMNS, frame
 from workbench.source import SourceIndex, function_block
 

@@ -25,64 +25,17 @@ import threading
 import time
 from asyncio import events
 from collections.abc import Callable
-from dataclasses import dataclass, field
 from types import CodeType, FrameType
 from typing import Any
 
-__all__ = ["HANDLE_RUN", "TaskCollector", "TaskRecord"]
+from workbench.collectors import task_records
+from workbench.collectors.task_records import TaskRecord
+
+__all__ = ["HANDLE_RUN", "TaskCollector"]
 
 # The method we wrap, captured at import so a wrapper left behind is detectable.
 HANDLE_RUN: Callable[[events.Handle], None] = events.Handle._run
 _MARK: contextvars.ContextVar[object] = contextvars.ContextVar("architect_workbench_run")
-
-
-@dataclass
-class TaskRecord:
-    """What one task did during the run.
-
-    Attributes:
-        name: the task's name (`Task-7`, or what `create_task(name=...)` gave it).
-        coroutine: the qualified name of the task's coroutine.
-        code: the coroutine's code object (where it is defined), if it has one.
-        steps: how many times it ran (its first start, then each resumption).
-        cpu: thread CPU seconds spent in its steps.
-        running: wall seconds spent in its steps.
-        first_start: perf_counter time of its first step in the run.
-        end: perf_counter time it finished, or None if it had not by the end.
-        state: "done", "failed", "cancelled", "pending" or "running" (the profiled
-            code's own task, still running while the run ends).
-        host: whether this is the task the profiled code itself runs in.
-    """
-
-    name: str
-    coroutine: str
-    code: CodeType | None
-    task: asyncio.Task[Any] | None = field(repr=False)
-    steps: int = 0
-    cpu: float = 0.0
-    running: float = 0.0
-    first_start: float = 0.0
-    end: float | None = None
-    state: str = "pending"
-    host: bool = False
-
-
-def _describe(task: asyncio.Task[Any]) -> tuple[str, CodeType | None]:
-    """The coroutine's qualified name and code object."""
-    coro = task.get_coro()
-    code = getattr(coro, "cr_code", None) or getattr(coro, "gi_code", None)
-    name = getattr(coro, "__qualname__", None) or type(coro).__name__
-    return str(name), code if isinstance(code, CodeType) else None
-
-
-def _final_state(task: asyncio.Task[Any]) -> str:
-    if not task.done():
-        return "pending"
-    if task.cancelled():
-        return "cancelled"
-    # Not task.exception(): that marks the error as retrieved, and asyncio would no longer
-    # log "Task exception was never retrieved" for the user's forgotten task.
-    return "failed" if getattr(task, "_exception", None) is not None else "done"
 
 
 class TaskCollector:
@@ -191,7 +144,7 @@ class TaskCollector:
             self._token = None
         for record in self._records.values():
             if record.task is not None:
-                record.state = "running" if record.host else _final_state(record.task)
+                record.state = "running" if record.host else task_records.final_state(record.task)
                 if record.state == "pending" or record.host:
                     record.end = None  # still going: its wall time runs to the end
                 record.task = None  # keep no task alive after the run
@@ -201,7 +154,7 @@ class TaskCollector:
     def _record(self, task: asyncio.Task[Any]) -> TaskRecord:
         record = self._records.get(id(task))
         if record is None or record.task is not task:
-            coroutine, code = _describe(task)
+            coroutine, code = task_records.describe(task)
             if task is self._host:
                 coroutine, code = self.host_label, None
             record = TaskRecord(name=task.get_name(), coroutine=coroutine, code=code, task=task)
