@@ -32,6 +32,10 @@ from workbench.source import SourceIndex
 from workbench.summary import build_summary
 
 if TYPE_CHECKING:
+    import tracemalloc
+
+    import pandas as pd
+
     from workbench.collectors.memory_lines import MemoryLineCollector
 
 __all__ = ["Lenses"]
@@ -181,33 +185,7 @@ class Lenses:
         tasks = self.tasks
         tasks_table = tables.tasks_frame(tasks.tasks, tasks.started, tasks.stopped, index)
         memory_figures = self._memory_figures()
-        peak, source, _ = memory_figures
-        hints = tables.frame("hints", [])
-        hint_failure = None
-        if self.options.hints:
-            sampler = self.sampler
-            evidence = Evidence(
-                stats=self.functions.stats,
-                tasks=tasks_table,
-                wall=wall,
-                cpu=cpu,
-                waiting=tasks.waiting,
-                peak=peak,
-                memory_source=source,
-                allocations=[
-                    (s.traceback[0].filename, s.traceback[0].lineno, s.size) for s in top_sites
-                ],
-                line_samples=sampler.counts if sampler else {},
-                sample_seconds=cpu / sampler.total if sampler and sampler.total else 0.0,
-                arguments=sampler.arguments.samples if sampler and sampler.arguments else None,
-                threads=len(self.spawned.threads),
-                index=index,
-            )
-            try:
-                hints = build_hints(evidence)
-            except Exception as error:  # a hint rule's bug must not cost the report
-                log.exception("the hints could not be built")
-                hint_failure = f"no hints: building them failed ({type(error).__name__}: {error})"
+        hints, hint_failure = self._hints(tasks_table, wall, cpu, memory_figures, top_sites)
         summary = build_summary(
             label=label,
             wall=wall,
@@ -233,6 +211,43 @@ class Lenses:
             profile_data=marshal.dumps(self.functions.stats),
             top=self.options.top,
         )
+
+    def _hints(
+        self,
+        tasks_table: pd.DataFrame,
+        wall: float,
+        cpu: float,
+        memory_figures: tuple[int | None, str, int | None],
+        top_sites: list[tracemalloc.Statistic],
+    ) -> tuple[pd.DataFrame, str | None]:
+        """`report.hints` from this run's evidence, and a note if a rule failed."""
+        empty = tables.frame("hints", [])
+        if not self.options.hints:
+            return empty, None
+        sampler = self.sampler
+        peak, source, _ = memory_figures
+        evidence = Evidence(
+            stats=self.functions.stats,
+            tasks=tasks_table,
+            wall=wall,
+            cpu=cpu,
+            waiting=self.tasks.waiting,
+            peak=peak,
+            memory_source=source,
+            allocations=[
+                (s.traceback[0].filename, s.traceback[0].lineno, s.size) for s in top_sites
+            ],
+            line_samples=sampler.counts if sampler else {},
+            sample_seconds=cpu / sampler.total if sampler and sampler.total else 0.0,
+            arguments=sampler.arguments.samples if sampler and sampler.arguments else None,
+            threads=len(self.spawned.threads),
+            index=self.index,
+        )
+        try:
+            return build_hints(evidence), None
+        except Exception as error:  # a hint rule's bug must not cost the report
+            log.exception("the hints could not be built")
+            return empty, f"no hints: building them failed ({type(error).__name__}: {error})"
 
     def _memory_figures(self) -> tuple[int | None, str, int | None]:
         """(peak bytes, source, RSS at start) for the summary."""
