@@ -1,0 +1,79 @@
+"""Snapshot tests of the renderers: saved reports with fixed numbers, rendered exactly.
+
+Each folder of `tests/fixtures/reports/` holds a `report.json` saved from a real run (so
+its numbers never change) and the text and HTML the renderers made of it when it was
+saved. A change to a renderer shows here as a diff. After an intended change, rewrite
+the expected files with `UPDATE_SNAPSHOTS=1 make unit` and review the diff.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import pytest
+
+import workbench
+from workbench.comparison import Comparison, Ranking, Version
+from workbench.profile_diff import profile_diff
+from workbench.rankings import ranking_table
+from workbench.timing import Timing, speedup_interval, verdict
+
+FIXTURES = Path(__file__).parent / "fixtures" / "reports"
+REPORTS = sorted(p.name for p in FIXTURES.iterdir() if (p / "report.json").exists())
+
+
+def _matches(path: Path, rendered: str) -> None:
+    """Compare `rendered` with the snapshot at `path` (or rewrite it when asked)."""
+    if os.environ.get("UPDATE_SNAPSHOTS") == "1":
+        path.write_text(rendered, encoding="utf-8")
+    assert rendered == path.read_text(encoding="utf-8"), f"{path} differs"
+
+
+@pytest.mark.parametrize("name", REPORTS)
+def test_text_of_a_saved_report(name: str) -> None:
+    report = workbench.Report.load(FIXTURES / name)
+    _matches(FIXTURES / name / "expected.txt", report.to_text() + "\n")
+
+
+@pytest.mark.parametrize("name", REPORTS)
+def test_html_of_a_saved_report(name: str) -> None:
+    report = workbench.Report.load(FIXTURES / name)
+    _matches(FIXTURES / name / "expected.html", report.to_html() + "\n")
+
+
+def test_every_kind_of_report_has_a_snapshot() -> None:
+    assert set(REPORTS) >= {"sampled", "traced", "memory_lines", "async", "raised", "unfinished"}
+
+
+def _version(name: str, seconds: tuple[float, ...], peak: int, report: str) -> Version:
+    return Version(name, Timing(seconds, 1), peak, workbench.Report.load(FIXTURES / report))
+
+
+def _comparison(baseline: Version, candidate: Version) -> Comparison:
+    speedup, low, high = speedup_interval(baseline.timing, candidate.timing)
+    return Comparison(
+        baseline=baseline,
+        candidate=candidate,
+        equal=True,
+        speedup=speedup,
+        speedup_ci=(low, high),
+        memory_ratio=baseline.peak_memory / candidate.peak_memory,
+        verdict=verdict(speedup, low, high, 0.03),
+        min_effect=0.03,
+        diff=profile_diff(baseline.report.functions, candidate.report.functions),
+    )
+
+
+def test_comparison_and_ranking_render_exactly() -> None:
+    slow = _version("slow", (0.30, 0.31, 0.29, 0.30, 0.32), 4_000_000, "traced")
+    fast = _version("fast", (0.10, 0.11, 0.10, 0.09, 0.10), 1_000_000, "sampled")
+    same = _version("same", (0.30, 0.29, 0.31, 0.30, 0.31), 4_000_000, "raised")
+    comparison = _comparison(slow, fast)
+    folder = FIXTURES.parent / "comparison"
+    _matches(folder / "expected.txt", comparison.to_text() + "\n")
+    _matches(folder / "expected.html", comparison.to_html() + "\n")
+    comparisons = {"fast": comparison, "same": _comparison(slow, same)}
+    ranking = Ranking(comparisons, ranking_table(slow, comparisons))
+    _matches(folder / "ranking.txt", ranking.to_text() + "\n")
+    _matches(folder / "ranking.html", ranking.to_html() + "\n")
