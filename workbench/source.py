@@ -18,10 +18,11 @@ import sys
 import sysconfig
 from pathlib import Path
 
+from workbench._paths import is_own_file
+
 __all__ = ["SourceIndex", "function_block"]
 
 _KERNEL_CELL = re.compile(r"ipykernel_\d+[/\\](?P<hash>\w+)\.py$")
-_PACKAGE_DIR = str(Path(__file__).resolve().parent)
 _LIBRARY_MARKERS = ("site-packages", "dist-packages")
 
 
@@ -105,7 +106,7 @@ class SourceIndex:
         if filename.startswith("<") or self.is_cell(filename):
             return True
         path = str(Path(filename).resolve())
-        if path.startswith(_PACKAGE_DIR + os.sep):
+        if is_own_file(path):
             return False
         if path == self._main:
             return True

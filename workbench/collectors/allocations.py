@@ -13,7 +13,8 @@ from __future__ import annotations
 import cProfile
 import os
 import tracemalloc
-from pathlib import Path
+
+from workbench._paths import is_own_file
 
 __all__ = ["AllocationCollector"]
 
@@ -27,7 +28,6 @@ _GROWTH = 1.25
 # (a second per MiB of small objects, measured), statistics() groups in C first.
 _OWN_FILES = (tracemalloc.__file__, cProfile.__file__)
 _OWN_FOLDERS = (
-    str(Path(__file__).resolve().parent.parent) + os.sep,
     f"{os.sep}psutil{os.sep}",
     f"{os.sep}line_profiler{os.sep}",
 )
@@ -36,6 +36,7 @@ _OWN_FOLDERS = (
 def _is_profiler_code(filename: str) -> bool:
     return (
         filename in _OWN_FILES
+        or is_own_file(filename)
         or filename.endswith("memory_profiler.py")
         or any(folder in filename for folder in _OWN_FOLDERS)
     )

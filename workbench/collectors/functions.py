@@ -5,9 +5,9 @@ from __future__ import annotations
 import cProfile
 import sys
 from collections.abc import Callable
-from pathlib import Path
 from typing import Any
 
+from workbench._paths import RUNNER_FILES, is_own_file
 from workbench.errors import ProfilerBusyError
 
 __all__ = ["FunctionCollector", "StatsDict"]
@@ -16,14 +16,7 @@ __all__ = ["FunctionCollector", "StatsDict"]
 StatsKey = tuple[str, int, str]
 StatsDict = dict[StatsKey, tuple[int, int, float, float, dict[StatsKey, Any]]]
 
-_PACKAGE_DIR = str(Path(__file__).resolve().parent.parent)
 _PROFILER_METHODS = ("<method 'enable' of ", "<method 'disable' of ")
-# Our modules that call the user's code. What they call is the user's; what our other
-# modules call while cProfile runs (the sampler's handler classifying a file) is ours.
-_RUNNERS = tuple(
-    str(Path(_PACKAGE_DIR, *p))
-    for p in (("session.py",), ("ipython", "cells.py"), ("collectors", "tasks.py"))
-)
 
 
 def _without_transparent(stats: StatsDict, transparent: set[StatsKey]) -> StatsDict:
@@ -55,7 +48,7 @@ def _cells_started_from_outside(
     carriers = {
         key
         for key, entry in raw.items()
-        if key[0] == "~" and any(caller[0].startswith(_RUNNERS) for caller in entry[4])
+        if key[0] == "~" and any(caller[0] in RUNNER_FILES for caller in entry[4])
     }
     if not carriers:
         return clean
@@ -72,9 +65,7 @@ def _cells_started_from_outside(
 def _is_own(key: StatsKey) -> bool:
     """Entries the workbench itself adds: its modules and cProfile's enable/disable."""
     filename, _, name = key
-    return filename.startswith(_PACKAGE_DIR) or (
-        filename == "~" and name.startswith(_PROFILER_METHODS)
-    )
+    return is_own_file(filename) or (filename == "~" and name.startswith(_PROFILER_METHODS))
 
 
 def _without_own_entries(stats: StatsDict, is_user_code: Callable[[str], bool]) -> StatsDict:
@@ -87,7 +78,7 @@ def _without_own_entries(stats: StatsDict, is_user_code: Callable[[str], bool]) 
     runner awaits the user's coroutine inside the run): that is the user's work.
     """
     own = {key for key in stats if _is_own(key)}
-    seeds = {key for key in own if not key[0].startswith(_RUNNERS)}
+    seeds = {key for key in own if key[0] not in RUNNER_FILES}
     grew = True
     while grew:
         grew = False
@@ -102,7 +93,7 @@ def _without_own_entries(stats: StatsDict, is_user_code: Callable[[str], bool]) 
         if key in own:
             continue
         for caller in own.intersection(callers):
-            if caller[0].startswith(_RUNNERS) and is_user_code(key[0]):
+            if caller[0] in RUNNER_FILES and is_user_code(key[0]):
                 continue
             edge = callers[caller]  # (primitive calls, calls, tottime, cumtime)
             cc, nc, tt, ct = cc - edge[0], nc - edge[1], tt - edge[2], ct - edge[3]

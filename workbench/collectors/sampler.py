@@ -12,15 +12,14 @@ from __future__ import annotations
 
 import signal
 from collections.abc import Callable
-from pathlib import Path
 from types import CodeType, FrameType
 from typing import Any
 
+from workbench._paths import is_own_file
 from workbench.collectors.arguments import ArgumentTally
 
 __all__ = ["LineSampler"]
 
-_PACKAGE_DIR = str(Path(__file__).resolve().parent.parent)
 _ARGUMENT_FRAMES = 4
 
 
@@ -130,7 +129,7 @@ class LineSampler:
                 user_frames += 1
                 if user_frames == _ARGUMENT_FRAMES:
                     return
-            elif filename.startswith(_PACKAGE_DIR):
+            elif is_own_file(filename):
                 return  # our own start/stop code: never walk up into the caller's cell
             frame = frame.f_back
 
