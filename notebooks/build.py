@@ -46,7 +46,7 @@ import pathlib
 import tempfile
 from collections import Counter, defaultdict
 
-from workbench.datasets import write_access_log
+from workbench.demo.data import write_access_log
 
 folder = tempfile.TemporaryDirectory(prefix="awb-generators-")
 LINES = 500_000
@@ -170,7 +170,7 @@ import functools
 import re
 from datetime import datetime
 
-from workbench.datasets import enrichment_records
+from workbench.demo.data import enrichment_records
 
 records = enrichment_records(20_000)
 print(len(records), "records,", len({r["agent"] for r in records}), "distinct agents,",
@@ -342,7 +342,7 @@ import time
 
 import httpx
 
-from workbench.demo_api import DemoAPI, record
+from workbench.demo.api import DemoAPI, record
 
 threads_before = set(threading.enumerate())
 api = DemoAPI(latency=0.04, fail_every=10).start()
@@ -506,7 +506,7 @@ from collections import Counter, defaultdict
 import httpx
 
 import workbench
-from workbench.demo_api import DemoAPI
+from workbench.demo.api import DemoAPI
 
 threads_before = set(threading.enumerate())
 api = DemoAPI(latency=0.04, fail_every=10).start()

@@ -12,7 +12,7 @@ import psutil
 import pytest
 
 from workbench.collectors.spawned import KERNEL_THREAD_MODULES
-from workbench.hooks import HookState
+from workbench.session.hooks import HookState
 
 
 @pytest.hookimpl(hookwrapper=True)
@@ -89,7 +89,7 @@ def body(i: int) -> str:
     """The exact text the test server answers for /records/<i>."""
     import json
 
-    from workbench.demo_api import record
+    from workbench.demo.api import record
 
     return json.dumps(record(i))
 
@@ -97,7 +97,7 @@ def body(i: int) -> str:
 @pytest.fixture(scope="session")
 def latency_server() -> Iterator[str]:
     """Base URL (…/records) of the demo API in a child process, answering after LATENCY s."""
-    from workbench.demo_api import DemoAPI
+    from workbench.demo.api import DemoAPI
 
     with DemoAPI(latency=LATENCY, fail_every=0) as api:
         yield f"{api.url}/records"

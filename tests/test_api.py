@@ -10,7 +10,7 @@ import pytest
 
 import workbench
 from tests import workloads
-from workbench.tables import COLUMNS
+from workbench.report.schema import COLUMNS
 
 N = 200_000
 

@@ -14,7 +14,7 @@ import workbench.collectors.task_records
 from tests import async_workloads as aw
 from tests.conftest import LATENCY, body
 from workbench.collectors.tasks import HANDLE_RUN
-from workbench.hooks import HookState
+from workbench.session.hooks import HookState
 
 T = TypeVar("T")
 # Frames of the event loop that must not be charged with the profiled code's time.

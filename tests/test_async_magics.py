@@ -11,7 +11,7 @@ import workbench
 from tests.conftest import LATENCY, body
 from tests.test_magics import html_outputs, run
 from workbench.collectors.tasks import HANDLE_RUN
-from workbench.hooks import HookState
+from workbench.session.hooks import HookState
 
 pytestmark = pytest.mark.ipython
 

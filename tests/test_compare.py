@@ -13,7 +13,7 @@ import pandas as pd
 import pytest
 
 import workbench
-from workbench.timing import Timing, plan_rounds, rounds, speedup_interval, verdict
+from workbench.comparison.timing import Timing, plan_rounds, rounds, speedup_interval, verdict
 
 
 class FakeClock:

@@ -9,8 +9,8 @@ from pathlib import Path
 import httpx
 import pytest
 
-from workbench.datasets import enrichment_records, write_access_log
-from workbench.demo_api import DemoAPI, record
+from workbench.demo.api import DemoAPI, record
+from workbench.demo.data import enrichment_records, write_access_log
 
 
 def test_access_log_is_the_same_bytes_for_the_same_seed(tmp_path: Path) -> None:

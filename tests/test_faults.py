@@ -14,7 +14,7 @@ import pytest
 
 import workbench
 from tests import workloads
-from workbench.hooks import HookState
+from workbench.session.hooks import HookState
 
 MODES = [
     {"lines": "auto", "memory": "rss"},

@@ -24,7 +24,7 @@ CELLS = [
     "%architect_profile -m lines -l grow -o rep3 grow(16)",
     """
 import sys, tracemalloc
-from workbench.hooks import HookState
+from workbench.session.hooks import HookState
 assert rep1.functions_in_user_code().iloc[0]["function"] == "score"
 assert rep1.functions_in_user_code().iloc[0]["file"] == "In[1]"
 assert rep2.lines.iloc[0]["source"].strip() == "total += (v * k) % 7"
@@ -123,7 +123,7 @@ def test_fault_outputs_in_a_real_kernel(tmp_path: Path) -> None:
 ASYNC_SETUP = """%load_ext workbench
 import asyncio, json, sys, httpx
 from workbench.collectors.tasks import HANDLE_RUN
-from workbench.demo_api import record
+from workbench.demo.api import record
 
 async def fetch_all(client, urls):
     return [(await client.get(url)).text for url in urls]

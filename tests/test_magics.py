@@ -11,7 +11,7 @@ from IPython.utils.capture import capture_output
 
 import workbench
 from tests.workloads import CELL_SOURCE
-from workbench.hooks import HookState
+from workbench.session.hooks import HookState
 
 pytestmark = pytest.mark.ipython
 

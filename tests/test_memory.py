@@ -8,7 +8,7 @@ import pytest
 
 import workbench
 from tests import workloads
-from workbench.tables import COLUMNS
+from workbench.report.schema import COLUMNS
 
 MiB = 1 << 20
 

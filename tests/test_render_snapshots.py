@@ -15,9 +15,9 @@ import pytest
 
 import workbench
 from workbench.comparison import Comparison, Ranking, Version
-from workbench.profile_diff import profile_diff
-from workbench.rankings import ranking_table
-from workbench.timing import Timing, speedup_interval, verdict
+from workbench.comparison.diff import profile_diff
+from workbench.comparison.ranking import ranking_table
+from workbench.comparison.timing import Timing, speedup_interval, verdict
 
 FIXTURES = Path(__file__).parent / "fixtures" / "reports"
 REPORTS = sorted(p.name for p in FIXTURES.iterdir() if (p / "report.json").exists())
@@ -40,6 +40,25 @@ def test_text_of_a_saved_report(name: str) -> None:
 def test_html_of_a_saved_report(name: str) -> None:
     report = workbench.Report.load(FIXTURES / name)
     _matches(FIXTURES / name / "expected.html", report.to_html() + "\n")
+
+
+@pytest.mark.parametrize("name", REPORTS)
+def test_a_saved_report_saves_again_and_renders_the_same(name: str, tmp_path: Path) -> None:
+    """The fixtures are version 1 files; saved again they are the current version."""
+    old = workbench.Report.load(FIXTURES / name)
+    new = workbench.Report.load(old.save(tmp_path)["json"])
+    assert new == old
+    assert new.summary.plan == old.summary.plan
+    assert new.to_text() == old.to_text()
+    assert new.to_html() == old.to_html()
+
+
+def test_the_plan_of_an_old_report_comes_from_its_lenses() -> None:
+    plans = {name: workbench.Report.load(FIXTURES / name).summary.plan for name in REPORTS}
+    assert (plans["sampled"].lines, plans["sampled"].memory) == ("sampled", "rss")
+    assert (plans["traced"].lines, plans["traced"].memory) == ("traced", "tracemalloc")
+    assert (plans["memory_lines"].lines, plans["memory_lines"].memory) == ("off", "lines")
+    assert (plans["raised"].lines, plans["raised"].memory) == ("off", "off")
 
 
 def test_every_kind_of_report_has_a_snapshot() -> None:

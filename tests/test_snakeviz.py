@@ -19,9 +19,9 @@ import psutil
 import pytest
 
 import workbench
-import workbench.servers as servers
+import workbench.snakeviz.server as servers
 from tests.workloads import parse, pipeline
-from workbench.snakeviz_server import allowed_profile
+from workbench.snakeviz.child import allowed_profile
 
 OPENER = urllib.request.build_opener(urllib.request.ProxyHandler({}))
 
@@ -194,13 +194,13 @@ def test_magic_option_shows_the_view(ip: Any, stopped: None) -> None:
 
 
 KERNEL_CODE = """
-import os, workbench, workbench.servers
+import os, workbench, workbench.snakeviz.server
 def work():
     return sum(i * i for i in range(10000))
 view = workbench.profile(work).snakeviz()
 assert view.url is not None, view.error
-print(workbench.servers._server.folder)
-print(os.getpid(), workbench.servers._server.pid)
+print(workbench.snakeviz.server._server.folder)
+print(os.getpid(), workbench.snakeviz.server._server.pid)
 """
 
 

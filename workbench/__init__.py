@@ -10,6 +10,11 @@ Public API::
     comparison = workbench.compare(slow, fast, *args)   # equal? faster? leaner? why?
     report.snakeviz()           # snakeviz in the notebook; workbench.stop_servers()
 
+The package follows the data: `session/` runs the code once with every lens of
+`collectors/`; `report/` turns what they measured into a Report, which `render/` shows as
+text or HTML; `comparison/` compares versions; `hints/` reads a run's evidence;
+`snakeviz/` serves profiles; `ipython/` (the magics) and `api.py` are adapters.
+
 In IPython or Jupyter: `%load_ext workbench`, then `%architect_profile` and
 `%%architect_profile`.
 """
@@ -19,8 +24,7 @@ from __future__ import annotations
 from typing import Any
 
 from workbench.api import profile, profile_async, profiling
-from workbench.compare import compare, compare_async
-from workbench.comparison import Comparison, Ranking, Version
+from workbench.comparison import Comparison, Ranking, Version, compare, compare_async
 from workbench.errors import (
     OptionError,
     ProfilerBusyError,
@@ -30,14 +34,16 @@ from workbench.errors import (
     ServerError,
     WorkbenchError,
 )
-from workbench.options import ProfileOptions
+from workbench.options import Display, Plan, ProfileOptions
 from workbench.report import Report, Summary
-from workbench.servers import stop_servers
 from workbench.session import ProfileSession
+from workbench.snakeviz import stop_servers
 
 __all__ = [
     "Comparison",
+    "Display",
     "OptionError",
+    "Plan",
     "ProfileOptions",
     "ProfileSession",
     "ProfilerBusyError",

@@ -19,7 +19,7 @@ _PREFIX: Final = str(PACKAGE_DIR) + os.sep
 # Our modules whose frames call the user's code: what they call is the user's work, what
 # our other modules call while a profiler runs is ours. A test checks that each exists.
 _RUNNERS: Final = (
-    ("session.py",),
+    ("session", "session.py"),
     ("ipython", "cells.py"),
     ("collectors", "tasks.py"),
 )

@@ -1,4 +1,11 @@
-"""The options of one profiling run, validated once, before any profiler starts."""
+"""The options of one profiling run, checked once and decoded once into a `Plan`.
+
+`ProfileOptions` is what a caller asks for (the API's keywords, the magics' flags);
+`ProfileOptions.plan` is what that means: which lenses run and how. The plan is the one
+value every later stage reads (the session's wiring, the report's assembly, the hints,
+the renderers), and the report's `Summary` records it, so a saved report still says how
+it was measured.
+"""
 
 from __future__ import annotations
 
@@ -8,10 +15,21 @@ from typing import Any, Literal, get_args
 
 from workbench.errors import OptionError
 
-__all__ = ["MEMORY_MODES", "LineTargets", "MemoryMode", "ProfileOptions"]
+__all__ = [
+    "LINE_METHODS",
+    "MEMORY_MODES",
+    "Display",
+    "LineMethod",
+    "LineTargets",
+    "MemoryMode",
+    "Plan",
+    "ProfileOptions",
+]
 
 MemoryMode = Literal["rss", "tracemalloc", "lines", "off"]
 MEMORY_MODES: tuple[str, ...] = get_args(MemoryMode)
+LineMethod = Literal["sampled", "traced", "off"]
+LINE_METHODS: tuple[str, ...] = get_args(LineMethod)
 LineTargets = Literal["auto"] | None | tuple[Callable[..., Any], ...]
 
 
@@ -35,6 +53,69 @@ def _line_targets(lines: object) -> LineTargets:
                 raise OptionError(f"lines: {target!r} is not a function; pass functions")
         return targets
     raise OptionError(f"lines={lines!r}: use 'auto', None, or a list of functions")
+
+
+def _name(target: Callable[..., Any]) -> str:
+    return str(getattr(target, "__qualname__", None) or getattr(target, "__name__", target))
+
+
+@dataclass(frozen=True)
+class Plan:
+    """How one run measures, decoded once from its options; the Summary records it.
+
+    Attributes:
+        lines: how line times are measured: "sampled" (a CPU-time sampler, for the
+            hottest user functions of the run), "traced" (line_profiler, on the named
+            functions) or "off".
+        memory: the memory lens: "rss" (the process's resident set, sampled), "tracemalloc"
+            (the Python heap, exact), "lines" (memory per line of the named functions,
+            memory_profiler; the RSS timeline runs too) or "off".
+        traced: the functions traced line by line (lines "traced" or memory "lines").
+        sampled_functions: with sampled lines, at most this many of the hottest user
+            functions get line detail.
+        evidence: whether the sampler gathers the hints' evidence (argument signatures
+            and line samples of sampled calls).
+        hints: whether refactor hints are built.
+    """
+
+    lines: LineMethod
+    memory: MemoryMode
+    traced: tuple[str, ...] = ()
+    sampled_functions: int = 3
+    evidence: bool = False
+    hints: bool = False
+
+    def __post_init__(self) -> None:
+        if self.lines not in LINE_METHODS:
+            raise OptionError(f"lines={self.lines!r}: choose one of {', '.join(LINE_METHODS)}")
+        if self.memory not in MEMORY_MODES:
+            raise OptionError(f"memory={self.memory!r}: choose one of {', '.join(MEMORY_MODES)}")
+
+    @property
+    def sampler(self) -> bool:
+        """Whether the CPU-time timer runs: it samples lines, gathers the hints' evidence
+        and times the heap lens's snapshots."""
+        return self.lines == "sampled" or self.memory == "tracemalloc" or self.evidence
+
+    @property
+    def rss(self) -> bool:
+        """Whether the RSS timeline runs (beside memory per line too)."""
+        return self.memory != "off"
+
+
+@dataclass(frozen=True)
+class Display:
+    """How a report is shown: a renderer's option, not part of what was measured.
+
+    Attributes:
+        top: rows shown per rendered table (the DataFrames keep every row).
+    """
+
+    top: int = 20
+
+    def __post_init__(self) -> None:
+        if not isinstance(self.top, int) or isinstance(self.top, bool) or self.top < 1:
+            raise OptionError(f"top={self.top!r}: use a whole number of at least 1")
 
 
 @dataclass(frozen=True)
@@ -93,3 +174,34 @@ class ProfileOptions:
     def named_functions(self) -> tuple[Callable[..., Any], ...]:
         """The functions named in `lines` (empty for "auto" and None)."""
         return self.lines if isinstance(self.lines, tuple) else ()
+
+    @property
+    def plan(self) -> Plan:
+        """The options decoded: which lenses run and how.
+
+        Memory per line and exact line times both need the one trace hook, and line
+        times taken beside memory_profiler's trace would mean nothing: with
+        memory="lines" the lines are not timed. The hints' evidence comes from the
+        sampler, which runs beside "auto" or no line detail, never beside tracing.
+        """
+        named = self.named_functions
+        lines: LineMethod
+        if self.memory == "lines":
+            lines = "off"
+        elif named:
+            lines = "traced"
+        else:
+            lines = "sampled" if self.lines == "auto" else "off"
+        return Plan(
+            lines=lines,
+            memory=self.memory,
+            traced=tuple(_name(target) for target in named),
+            sampled_functions=self.auto_functions,
+            evidence=self.hints and not named,
+            hints=self.hints,
+        )
+
+    @property
+    def display(self) -> Display:
+        """How the run's report is shown."""
+        return Display(top=self.top)

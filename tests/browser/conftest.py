@@ -44,7 +44,7 @@ def nothing_left_behind() -> Iterator[None]:
     """Hooks only: this folder's fixtures own a browser and a JupyterLab (with kernels,
     and what they start) for the whole module; the `lab` fixture checks at its end that
     none of its processes is left."""
-    from workbench.hooks import HookState
+    from workbench.session.hooks import HookState
 
     before = HookState.capture()
     yield

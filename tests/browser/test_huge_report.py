@@ -18,7 +18,7 @@ def test_a_huge_report_renders_in_chromium(browser: Any) -> None:
 
     with workbench.profiling(lines=None, memory="off") as session:
         run()
-    page_html = render_page(session.report)
+    page_html = render_page(session.report, session.report.display)
     assert len(page_html.encode()) < 2 * 2**20
     page = browser.new_page()
     try:

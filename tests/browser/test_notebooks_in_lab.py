@@ -157,7 +157,7 @@ def _snakeviz_servers(lab: Lab, notebook: str) -> list[psutil.Process]:
     return [
         child
         for child in kernels[0].children()
-        if "workbench.snakeviz_server" in " ".join(child.cmdline())
+        if "workbench.snakeviz.child" in " ".join(child.cmdline())
     ]
 
 

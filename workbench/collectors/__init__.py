@@ -6,9 +6,12 @@ hold into the Report's tables.
 
 from __future__ import annotations
 
+import sys
 from typing import Any, Protocol
 
-__all__ = ["Collector", "python_function"]
+from workbench.errors import ProfilerBusyError
+
+__all__ = ["Collector", "python_function", "refuse_a_taken_trace_hook"]
 
 
 def python_function(target: Any) -> Any:
@@ -27,6 +30,27 @@ def python_function(target: Any) -> Any:
         if hasattr(target, "__code__"):
             found = target
     return found
+
+
+def refuse_a_taken_trace_hook(lens: str) -> None:
+    """Raise if this thread already has a trace function (a debugger, coverage.py).
+
+    The exact-lines and memory-per-line lenses install a trace function of their own and
+    would replace, or run inside, someone else's.
+
+    Parameters:
+        lens: the lens that needs the hook, for the message.
+
+    Raises:
+        ProfilerBusyError: naming the holder and what to do.
+    """
+    holder = sys.gettrace()
+    if holder is not None:
+        raise ProfilerBusyError(
+            f"{lens} needs the trace hook, which {holder!r} holds (a debugger or coverage "
+            "tool); stop it first, or use -l auto / lines='auto' (sampled), which leaves it "
+            "alone"
+        )
 
 
 class Collector(Protocol):

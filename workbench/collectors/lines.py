@@ -8,9 +8,8 @@ from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from typing import Any
 
-from workbench.collectors import python_function
+from workbench.collectors import python_function, refuse_a_taken_trace_hook
 from workbench.errors import OptionError
-from workbench.hooks import refuse_a_taken_trace_hook
 
 
 @contextmanager

@@ -18,9 +18,8 @@ from typing import Any
 
 import psutil
 
-from workbench.collectors import python_function
+from workbench.collectors import python_function, refuse_a_taken_trace_hook
 from workbench.errors import OptionError
-from workbench.hooks import refuse_a_taken_trace_hook
 from workbench.source import function_block
 
 with warnings.catch_warnings():

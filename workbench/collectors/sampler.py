@@ -29,6 +29,8 @@ class LineSampler:
     Parameters:
         is_user_code: tells whether a file name is user code.
         interval: CPU seconds between samples.
+        shows_lines: its line counts are a table of the report (else they are the
+            hints' evidence only, and the lens is not named in the summary).
         count_lines: count samples per line (False: only run `on_tick`).
         on_tick: called in the main thread on every tick (the heap lens's snapshots).
         counts_now: whether a sample taken now belongs to the profiled code; an async
@@ -47,6 +49,7 @@ class LineSampler:
         is_user_code: Callable[[str], bool],
         interval: float,
         *,
+        shows_lines: bool = True,
         count_lines: bool = True,
         on_tick: Callable[[], None] | None = None,
         counts_now: Callable[[], bool] | None = None,
@@ -59,7 +62,7 @@ class LineSampler:
         self._counts_now = counts_now
         self.arguments = arguments
         self._in_tick = False
-        self.lens = "lines (sampled)" if count_lines else ""
+        self.lens = "lines (sampled)" if shows_lines else ""
         self._user_files: dict[str, bool] = {}
         self._previous: Any = None
         self._running = False

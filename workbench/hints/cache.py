@@ -14,8 +14,8 @@ calls repeated; 5% of the wall time (and 5 ms) in the function; its source reads
 
 from __future__ import annotations
 
-from workbench.hints import Evidence, Hint
 from workbench.hints.code import impurity, parse_function
+from workbench.hints.evidence import Evidence, Hint
 
 __all__ = ["cache_hints"]
 

@@ -20,8 +20,8 @@ from __future__ import annotations
 import itertools
 from collections import defaultdict
 
-from workbench.hints import Evidence, Hint, StatsKey
 from workbench.hints.code import parse_function
+from workbench.hints.evidence import Evidence, Hint, StatsKey
 
 __all__ = ["concurrency_hints"]
 

@@ -16,8 +16,8 @@ from __future__ import annotations
 import ast
 from collections import defaultdict
 
-from workbench.hints import Evidence, Hint, StatsKey
 from workbench.hints.code import Function, impurity, parse_function
+from workbench.hints.evidence import Evidence, Hint, StatsKey
 
 __all__ = ["hoist_hints"]
 

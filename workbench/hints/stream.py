@@ -14,8 +14,8 @@ from __future__ import annotations
 
 import ast
 
-from workbench.hints import Evidence, Hint
 from workbench.hints.code import Function, parse_function
+from workbench.hints.evidence import Evidence, Hint
 from workbench.source import function_block
 
 __all__ = ["stream_hints"]
@@ -30,7 +30,7 @@ _CONSUMERS |= {"nlargest", "nsmallest", "enumerate", "zip", "map", "filter", "de
 def stream_hints(evidence: Evidence) -> list[Hint]:
     """Stream hints for the allocation sites that qualify."""
     peak = evidence.peak or 0
-    if evidence.memory_source != "tracemalloc" or peak <= 0:
+    if evidence.memory != "tracemalloc" or peak <= 0:
         return []
     hints = []
     for filename, lineno, size in evidence.allocations:

@@ -19,8 +19,7 @@ from IPython.core.magic import line_magic, magics_class
 from IPython.core.magic_arguments import argument, magic_arguments, parse_argstring
 from IPython.display import display
 
-import workbench
-from workbench.comparison import Comparison, Ranking
+from workbench.comparison import Comparison, Ranking, compare, compare_async
 from workbench.errors import OptionError
 from workbench.ipython.awaiting import awaits_at_top_level
 from workbench.ipython.base import ShellMagics
@@ -97,7 +96,7 @@ class CompareMagics(ShellMagics):
         __tracebackhide__ = True  # tracebacks show the user's frames, not ours
         parsed = self._parse(line, allow_await=False)
         try:
-            ranking = workbench.compare(parsed.versions, *parsed.args, **parsed.options)
+            ranking = compare(parsed.versions, *parsed.args, **parsed.options)
         except OptionError as error:
             raise UsageError(str(error)) from None
         self._publish(ranking, parsed)
@@ -107,7 +106,7 @@ class CompareMagics(ShellMagics):
         __tracebackhide__ = True  # tracebacks show the user's frames, not ours
         parsed = self._parse(line, allow_await=True)
         try:
-            ranking = await workbench.compare_async(parsed.versions, *parsed.args, **parsed.options)
+            ranking = await compare_async(parsed.versions, *parsed.args, **parsed.options)
         except OptionError as error:
             raise UsageError(str(error)) from None
         self._publish(ranking, parsed)

@@ -23,8 +23,8 @@ from workbench.errors import OptionError, ProfilerBusyError
 from workbench.ipython.base import ShellMagics
 from workbench.ipython.cells import CompiledCell, compile_cell, resolve_name
 from workbench.options import MEMORY_MODES, ProfileOptions
+from workbench.report.storage import FILES
 from workbench.session import ProfileSession
-from workbench.storage import FILES
 
 __all__ = ["WorkbenchMagics", "split_line"]
 

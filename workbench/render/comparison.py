@@ -7,7 +7,7 @@ from typing import Any
 
 import pandas as pd
 
-from workbench.comparison import Comparison, Ranking
+from workbench.comparison.result import Comparison, Ranking
 from workbench.render.format import Table, fmt_bytes, fmt_seconds
 from workbench.render.html import STYLE, table_html
 from workbench.render.text import table_lines

@@ -7,43 +7,20 @@ Every name, path and source line passes through `html.escape`, so code named
 from __future__ import annotations
 
 from html import escape
+from importlib.resources import files
 
+from workbench.options import Display
 from workbench.render.format import Table, bar_blocks, fmt_bytes
 from workbench.render.icicle import icicle_svg
 from workbench.render.view import View, build_view
-from workbench.report import Report
+from workbench.report.report import Report
 
 __all__ = ["STYLE", "render_html", "render_page", "table_html"]
 
-# JupyterLab right-aligns every output table cell with a (0,2,1) selector
+# The report's styles, scoped under .awb-report and inlined into every output (no file, no
+# network). JupyterLab right-aligns every output table cell with a (0,2,1) selector
 # (`:not(.jp-RenderedMarkdown).jp-RenderedHTMLCommon td`): left-aligned cells need more.
-STYLE = """
-.awb-report{font-family:system-ui,-apple-system,"Segoe UI",sans-serif;font-size:13px;
- color:#1f2328;max-width:1100px}
-.awb-report h3{font-size:15px;margin:4px 0 6px}
-.awb-report h4{font-size:13px;margin:14px 0 4px;color:#444}
-.awb-report .awb-state{font-size:12px;padding:1px 6px;border-radius:8px;margin-left:6px}
-.awb-report .awb-ok{background:#dafbe1;color:#116329}
-.awb-report .awb-bad{background:#ffebe9;color:#a40e26}
-.awb-report dl{display:grid;grid-template-columns:max-content auto;gap:2px 12px;margin:0}
-.awb-report dt{color:#57606a;white-space:nowrap}.awb-report dd{margin:0}
-.awb-report table{border-collapse:collapse;margin:2px 0}
-.awb-report th{text-align:right;font-weight:600;color:#57606a;padding:2px 8px;
- border-bottom:1px solid #d0d7de}
-.awb-report td{text-align:right;padding:1px 8px;white-space:nowrap}
-.awb-report table .awb-l{text-align:left}
-.awb-report table td.awb-src{text-align:left;font-family:ui-monospace,Menlo,Consolas,monospace;
- white-space:pre}
-.awb-report td.awb-bar{width:70px;padding:1px 4px}
-.awb-report .awb-fill{height:9px;background:#e16f24;border-radius:2px}
-.awb-report .awb-note{color:#9a6700}
-.awb-report .awb-warn{color:#a40e26;background:#fff8c5;padding:2px 6px;border-radius:4px}
-.awb-report tr.awb-minor{color:#8c959f}
-.awb-report svg{background:#f6f8fa;border:1px solid #d0d7de}
-.awb-report .awb-box:hover rect{stroke:#1f2328;stroke-width:1}
-.awb-report ol.awb-hints{margin:2px 0;padding-left:22px}
-.awb-report li.awb-hint{margin:3px 0}.awb-report .awb-evidence{color:#57606a}
-"""
+STYLE = "\n" + (files("workbench.render") / "report.css").read_text(encoding="utf-8")
 
 
 def table_html(table: Table) -> str:
@@ -136,9 +113,9 @@ def _icicle(report: Report) -> str:
     return icicle_svg(report.profile_data, where, is_user)
 
 
-def render_html(report: Report) -> str:
+def render_html(report: Report, display: Display) -> str:
     """An HTML fragment for a notebook output: scoped styles, no script."""
-    view = build_view(report)
+    view = build_view(report, display)
     state = (
         '<span class="awb-state awb-ok">complete</span>'
         if view.complete
@@ -177,10 +154,10 @@ def _hints(view: View) -> str:
     )
 
 
-def render_page(report: Report) -> str:
+def render_page(report: Report, display: Display) -> str:
     """A complete, self-contained HTML document for `report.html`."""
     title = escape(f"Architect Workbench: {report.summary.label}")
     return (
         f'<!DOCTYPE html><html lang="en"><head><meta charset="utf-8"><title>{title}</title>'
-        f"</head><body>{render_html(report)}</body></html>\n"
+        f"</head><body>{render_html(report, display)}</body></html>\n"
     )

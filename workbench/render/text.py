@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+from workbench.options import Display
 from workbench.render.format import BAR_BLOCKS, Table, bar_blocks, fmt_bytes
 from workbench.render.view import View, build_view
-from workbench.report import Report
+from workbench.report.report import Report
 
 __all__ = ["render_text", "table_lines"]
 
@@ -52,9 +53,9 @@ def _timeline(view: View) -> list[str]:
     ]
 
 
-def render_text(report: Report) -> str:
+def render_text(report: Report, display: Display) -> str:
     """The whole report as text: summary, functions, line detail, memory, RSS timeline."""
-    view = build_view(report)
+    view = build_view(report, display)
     state = "complete" if view.complete else "INCOMPLETE: the code raised"
     out = [f"{view.title}  [{state}]"]
     width = max(len(name) for name, _ in view.facts)

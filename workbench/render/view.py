@@ -12,13 +12,9 @@ from typing import Any
 
 import pandas as pd
 
-from workbench.render.format import (
-    Table,
-    fmt_bytes,
-    fmt_seconds,
-    fmt_share,
-)
-from workbench.report import Report
+from workbench.options import Display, LineMethod
+from workbench.render.format import Table, fmt_bytes, fmt_seconds, fmt_share
+from workbench.report.report import Report
 
 __all__ = ["View", "build_view"]
 
@@ -46,7 +42,7 @@ def _facts(report: Report) -> tuple[tuple[str, str], ...]:
     s = report.summary
     if s.peak_memory is None:
         peak = "not measured"
-    elif s.memory_source == "rss":
+    elif s.plan.memory != "tracemalloc":  # the RSS timeline's peak
         start = f", {fmt_bytes(s.memory_start)} at start" if s.memory_start else ""
         peak = f"{fmt_bytes(s.peak_memory)} (process RSS{start})"
     else:
@@ -87,8 +83,8 @@ def _calls(ncalls: int, primitive: int) -> str:
     return f"{ncalls:,}" if ncalls == primitive else f"{ncalls:,}/{primitive:,}"
 
 
-def _functions_table(report: Report) -> Table:
-    shown = report.functions.head(report.top)
+def _functions_table(report: Report, top: int) -> Table:
+    shown = report.functions.head(top)
     rows = tuple(
         (
             fmt_seconds(r["tottime"]),
@@ -110,12 +106,12 @@ def _functions_table(report: Report) -> Table:
     )
 
 
-def _tasks_table(report: Report) -> Table | None:
+def _tasks_table(report: Report, top: int) -> Table | None:
     """The asyncio tasks, the longest waiting first; bars show waiting against the wall."""
     tasks = report.tasks
     if tasks.empty:
         return None
-    shown = tasks.head(report.top)
+    shown = tasks.head(top)
     wall = report.summary.wall_seconds or 1.0
     rows = tuple(
         (
@@ -145,15 +141,15 @@ def _listing(
     return Table(title, headers, tuple(rows), tuple(shares), "r" * (len(headers) - 1) + "l", True)
 
 
-def _line_blocks(lines: pd.DataFrame) -> tuple[Table, ...]:
+def _line_blocks(lines: pd.DataFrame, method: LineMethod) -> tuple[Table, ...]:
     """One listing per function: its source lines with hits or samples, time and share."""
+    sampled = method == "sampled"
+    count_column = "samples" if sampled else "hits"
     blocks = []
     for (function, file), group in lines.groupby(["function", "file"], sort=False):
         ordered = group.sort_values("lineno")
         if len(ordered) > MAX_BLOCK_LINES:
             ordered = ordered[ordered["time"] > 0]
-        sampled = ordered["method"].iloc[0] == "sampled"
-        count_column = "samples" if sampled else "hits"
         rows = [
             (
                 str(r["lineno"]),
@@ -164,10 +160,10 @@ def _line_blocks(lines: pd.DataFrame) -> tuple[Table, ...]:
             )
             for r in _records(ordered)
         ]
-        method = "sampled CPU time" if sampled else "traced by line_profiler"
+        how = "sampled CPU time" if sampled else "traced by line_profiler"
         blocks.append(
             _listing(
-                f"Lines of {function}  ({file}, {method})",
+                f"Lines of {function}  ({file}, {how})",
                 ("line", count_column, "time", "share", "source"),
                 rows,
                 [float(v) for v in ordered["share"]],
@@ -202,10 +198,10 @@ def _memory_blocks(memory: pd.DataFrame) -> tuple[Table, ...]:
     return tuple(blocks)
 
 
-def _allocation_table(report: Report) -> Table:
+def _allocation_table(report: Report, top: int) -> Table:
     """tracemalloc's top allocating lines: a ranking by size."""
     memory = report.memory
-    shown = memory.head(report.top)
+    shown = memory.head(top)
     total = max(float(memory["size"].sum()), 1.0)
     rows = tuple(
         (fmt_bytes(r["size"]), f"{r['count']:,}", f"{r['file']}:{r['lineno']}", str(r["source"]))
@@ -220,13 +216,13 @@ def _allocation_table(report: Report) -> Table:
     )
 
 
-def _memory(report: Report) -> tuple[Table, ...]:
+def _memory(report: Report, top: int) -> tuple[Table, ...]:
     memory = report.memory
     if memory.empty:
         return ()
-    if (memory["method"] == "memory_profiler").all():
+    if report.summary.plan.memory == "lines":
         return _memory_blocks(memory)
-    return (_allocation_table(report),)
+    return (_allocation_table(report, top),)
 
 
 def _hints(report: Report) -> tuple[tuple[str, str, str, str, str], ...]:
@@ -244,8 +240,8 @@ def _hints(report: Report) -> tuple[tuple[str, str, str, str, str], ...]:
     )
 
 
-def build_view(report: Report) -> View:
-    """Choose and format what a rendering of `report` shows."""
+def build_view(report: Report, display: Display) -> View:
+    """Choose and format what a rendering of `report` shows, as `display` asks."""
     s = report.summary
     return View(
         title=f"Architect Workbench: {s.label}",
@@ -253,10 +249,10 @@ def build_view(report: Report) -> View:
         facts=_facts(report),
         notes=s.notes,
         warnings=s.warnings,
-        functions=_functions_table(report),
-        tasks=_tasks_table(report),
-        line_blocks=_line_blocks(report.lines),
-        memory_blocks=_memory(report),
+        functions=_functions_table(report, display.top),
+        tasks=_tasks_table(report, display.top),
+        line_blocks=_line_blocks(report.lines, s.plan.lines),
+        memory_blocks=_memory(report, display.top),
         timeline=tuple(zip(report.timeline["t"], report.timeline["rss"], strict=True)),
         hints=_hints(report),
     )

@@ -10,7 +10,19 @@ from __future__ import annotations
 import inspect
 from collections.abc import AsyncIterator, Iterator
 
-__all__ = ["unfinished_work"]
+__all__ = ["is_lazy", "lazy_kind", "unfinished_work"]
+
+
+def is_lazy(value: object) -> bool:
+    """Whether `value` is an iterator or generator whose items are computed on demand."""
+    return isinstance(value, Iterator) and not _is_file_like(value)
+
+
+def lazy_kind(value: object) -> str:
+    """ "async" for an async iterator, "sync" for an iterator or generator, else ""."""
+    if isinstance(value, AsyncIterator):
+        return "async"
+    return "sync" if is_lazy(value) else ""
 
 
 def _name(value: object) -> str:

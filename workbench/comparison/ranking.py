@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pandas as pd
 
-from workbench.comparison import Comparison, Version
+from workbench.comparison.result import Comparison, Version
 
 __all__ = ["RANKING_COLUMNS", "ranking_table"]
 

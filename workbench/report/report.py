@@ -1,9 +1,10 @@
 """The Report: plain data about one profiled run, its tables as pandas DataFrames.
 
-A Report is built once by the session and never changes. It renders itself (HTML for
-notebooks, text for terminals) and saves itself (`.prof` for pstats and snakeviz, `.json`
-that loads back to an equal Report, `.html`); the work is done in `workbench.render` and
-`workbench.storage`.
+A Report is built once (`workbench.report.assemble`) and never changes. Like a pandas
+DataFrame it has thin methods that hand the work to other modules, imported when called:
+it renders itself (`workbench.render`: HTML for notebooks, text for terminals), saves
+and loads itself (`workbench.report.storage`: `.prof` for pstats and snakeviz, `.json`
+that loads back to an equal Report, `.html`) and opens in snakeviz (`workbench.snakeviz`).
 """
 
 from __future__ import annotations
@@ -17,58 +18,16 @@ from typing import TYPE_CHECKING, Any
 
 import pandas as pd
 
-if TYPE_CHECKING:
-    from workbench.render.snakeviz import SnakevizView
+from workbench.errors import OptionError
+from workbench.options import Display
+from workbench.report.summary import Summary
 
-__all__ = ["Report", "Summary"]
+if TYPE_CHECKING:
+    from workbench.snakeviz.view import SnakevizView
+
+__all__ = ["TABLES", "Report"]
 
 TABLES = ("functions", "lines", "memory", "timeline", "tasks", "hints")
-
-
-@dataclass(frozen=True)
-class Summary:
-    """The headline figures of one run.
-
-    Attributes:
-        label: what ran (a call or a statement).
-        wall_seconds: elapsed time of the profiled code, profilers included.
-        cpu_seconds: process CPU time over the same span.
-        waiting_seconds: time an asyncio event loop sat blocked in its selector, waiting
-            for I/O or timers; None when no event loop ran.
-        peak_memory: the peak in bytes, per `memory_source`; None when no memory lens ran.
-        memory_source: "rss" (the whole process's resident set, interpreter included),
-            "tracemalloc" (the Python heap allocated during the run) or "none".
-        memory_start: RSS at the start in bytes (RSS mode only), to read the peak against.
-        total_calls: function calls cProfile counted.
-        hottest_function: the user function with the most own time, as "name (file:line)".
-        hottest_line: the most expensive line of the line table, as "file:line  source".
-        lenses: the lenses that ran.
-        python_version: the interpreter's version.
-        started_at: local start time, ISO 8601.
-        complete: False when the profiled code raised; the tables cover what ran.
-        error: the exception as "Type: message" when not complete.
-        notes: caveats about this run (for example a lens that could not run here).
-        warnings: problems with what was profiled (returned a coroutine never awaited,
-            a generator never consumed): the profile misses work.
-    """
-
-    label: str
-    wall_seconds: float
-    cpu_seconds: float
-    peak_memory: int | None
-    memory_source: str
-    memory_start: int | None
-    total_calls: int
-    hottest_function: str | None
-    hottest_line: str | None
-    lenses: tuple[str, ...]
-    python_version: str
-    started_at: str
-    complete: bool
-    error: str | None = None
-    notes: tuple[str, ...] = ()
-    waiting_seconds: float | None = None
-    warnings: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True, eq=False)
@@ -98,8 +57,9 @@ class Report:
             max_gain (at most this much saved), unit ("s" or "B"), suggestion (a code
             sketch), function, file, line.
         profile_data: cProfile's statistics, marshalled as `pstats` writes them.
-        top: how many rows the rendered tables show.
         result: the profiled call's return value (not saved; None after `load`).
+        display: how it is shown (rows per rendered table): a renderer's option, not
+            data, so two reports that differ only in it are equal.
     """
 
     summary: Summary
@@ -110,8 +70,13 @@ class Report:
     tasks: pd.DataFrame
     hints: pd.DataFrame
     profile_data: bytes = field(repr=False)
-    top: int = 20
     result: Any = field(default=None, repr=False)
+    display: Display = field(default=Display(), repr=False, kw_only=True)
+
+    @property
+    def top(self) -> int:
+        """How many rows the rendered tables show (`display.top`)."""
+        return self.display.top
 
     def functions_in_user_code(self) -> pd.DataFrame:
         """The `functions` rows of the user's own code (cells, `__main__`, the work folder)."""
@@ -138,8 +103,7 @@ class Report:
             ReportExistsError: a file exists and `overwrite` is False.
             OptionError: `directory` is not a path.
         """
-        from workbench.errors import OptionError
-        from workbench.storage import save_report
+        from workbench.report.storage import save_report
 
         if not isinstance(directory, str | os.PathLike):
             raise OptionError(f"save({directory!r}): give a folder path (str or Path)")
@@ -152,39 +116,41 @@ class Report:
         Raises:
             ReportFormatError: the file is not a saved report.
         """
-        from workbench.storage import load_report
+        from workbench.report.storage import load_report
 
         return load_report(Path(path))
 
     def snakeviz(self, *, height: int = 700) -> SnakevizView:
-        """Show this profile in snakeviz, served by this process on 127.0.0.1.
+        """Show this profile in snakeviz: `workbench.snakeviz.show(self, height=height)`."""
+        from workbench.snakeviz import show
 
-        Starts the snakeviz server on first use (a free loopback port, waited for until
-        it answers) and keeps it until `workbench.stop_servers()` or process exit. Only
-        the profiles written for this purpose are served.
+        return show(self, height=height)
+
+    def to_text(self, *, top: int | None = None) -> str:
+        """A plain-text rendering for terminals and logs.
 
         Parameters:
-            height: the height of the notebook's iframe, in CSS pixels.
+            top: rows shown per table (default: `display.top`).
 
-        Returns:
-            A view: an iframe in a notebook, the URL in a terminal. If the server cannot
-            start, the view says why and shows this report's static HTML instead.
+        Raises:
+            OptionError: `top` is not a whole number of at least 1.
         """
-        from workbench.render.snakeviz import snakeviz_view
-
-        return snakeviz_view(self, height=height)
-
-    def to_text(self) -> str:
-        """A plain-text rendering for terminals and logs."""
         from workbench.render.text import render_text
 
-        return render_text(self)
+        return render_text(self, self.display if top is None else Display(top))
 
-    def to_html(self) -> str:
-        """A self-contained HTML fragment (no scripts, no network); every name escaped."""
+    def to_html(self, *, top: int | None = None) -> str:
+        """A self-contained HTML fragment (no scripts, no network); every name escaped.
+
+        Parameters:
+            top: rows shown per table (default: `display.top`).
+
+        Raises:
+            OptionError: `top` is not a whole number of at least 1.
+        """
         from workbench.render.html import render_html
 
-        return render_html(self)
+        return render_html(self, self.display if top is None else Display(top))
 
     def __str__(self) -> str:
         return self.to_text()
@@ -206,7 +172,6 @@ class Report:
         return (
             self.summary == other.summary
             and self.profile_data == other.profile_data
-            and self.top == other.top
             and all(getattr(self, t).equals(getattr(other, t)) for t in TABLES)
         )
 

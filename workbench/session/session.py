@@ -1,8 +1,9 @@
 """One profiled execution: start every lens, run the code once, stop them all, build a Report.
 
-The session is the only place that knows the order of the lenses (see `_order`). Every
-lens is stopped, newest first, whatever the profiled code or another lens raised, and the
-hooks are then compared with a snapshot taken before the first lens started.
+The session starts the lenses that `workbench.session.wiring` chose, in their order, and
+stops every one, newest first, whatever the profiled code or another lens raised; the
+hooks are then compared with a snapshot taken before the first lens started. What the
+lenses measured becomes a Report in `workbench.report.assemble`.
 """
 
 from __future__ import annotations
@@ -19,25 +20,18 @@ from types import TracebackType
 from typing import Any, TypeVar
 
 from workbench.collectors import Collector
-from workbench.collectors.tasks import HANDLE_RUN
-from workbench.equality import is_lazy, lazy_kind
 from workbench.errors import OptionError, WorkbenchError
-from workbench.hooks import HookState
-from workbench.lenses import Lenses
 from workbench.options import ProfileOptions
-from workbench.report import Report
-from workbench.unfinished import unfinished_work
+from workbench.report.assemble import Clocks, build_report
+from workbench.report.report import Report
+from workbench.session.hooks import HookState
+from workbench.session.unfinished import is_lazy, lazy_kind, unfinished_work
+from workbench.session.wiring import wire
 
 __all__ = ["ProfileSession"]
 
 log = logging.getLogger(__name__)
 T = TypeVar("T")
-_ALLOCATION_ROWS = 50  # allocation sites kept in report.memory
-# cProfile's names for the frames asyncio runs every callback through.
-_CALLBACK_FRAMES = {
-    (HANDLE_RUN.__code__.co_filename, HANDLE_RUN.__code__.co_firstlineno, "_run"),
-    ("~", 0, "<method 'run' of '_contextvars.Context' objects>"),
-}
 
 
 class ProfileSession:
@@ -62,12 +56,11 @@ class ProfileSession:
         self.options = options
         self.label = label
         self.drain = drain
-        self._lenses = Lenses.create(options, label)
+        self._lenses = wire(options, label)
         self._order: list[Collector] = self._lenses.order()
         self._n_started = 0
         self._hooks: HookState | None = None
         self._clock_start = (0.0, 0.0)
-        self._elapsed = (0.0, 0.0)
         self._started_at = ""
         self._report: Report | None = None
 
@@ -105,14 +98,15 @@ class ProfileSession:
         tb: TracebackType | None,
     ) -> None:
         wall0, cpu0 = self._clock_start
-        self._elapsed = (time.perf_counter() - wall0, time.process_time() - cpu0)
-        if self._lenses.tasks.host is not None:
-            self._lenses.functions.transparent = _CALLBACK_FRAMES | {
-                (c.co_filename, c.co_firstlineno, c.co_name) for c in self._lenses.tasks.transparent
-            }
+        clocks = Clocks(
+            wall=time.perf_counter() - wall0,
+            cpu=time.process_time() - cpu0,
+            started_at=self._started_at,
+        )
+        self._lenses.drop_carriers()
         self._stop_all()
-        self._report = self._lenses.report(
-            label=self.label, elapsed=self._elapsed, started_at=self._started_at, exc=exc
+        self._report = build_report(
+            self._lenses, label=self.label, clocks=clocks, exc=exc, display=self.options.display
         )
 
     async def __aenter__(self) -> ProfileSession:
@@ -122,8 +116,7 @@ class ProfileSession:
         except RuntimeError:  # no asyncio loop runs this coroutine (trio, say)
             host = None
         if host is not None:
-            self._lenses.tasks.watch_host(host, sys._getframe(1))
-            self._lenses.functions.pause()
+            self._lenses.follow_task(host, sys._getframe(1))
             try:
                 # Suspend once, so that every step of the block, the first included,
                 # starts inside the tasks lens, which profiles exactly those steps.

@@ -1,24 +1,18 @@
-"""A report's profile in snakeviz, embedded in the notebook (or its URL in a terminal).
+"""What `workbench.snakeviz.show` returns: snakeviz's page in an iframe, or its URL as text.
 
-`snakeviz_view(report)` publishes the profile to this process's snakeviz server
-(`workbench.servers`) and returns a `SnakevizView`: an iframe of snakeviz's page in a
-notebook, the URL as text. When the server cannot start, the view says why and shows the
-report's static HTML instead, so the cell still shows the profile.
+When the server could not start, the view says why and shows the report's static HTML
+instead, so the cell still shows the profile.
 """
 
 from __future__ import annotations
 
-import logging
 from dataclasses import dataclass, field
 from html import escape
 from typing import Any
 
-from workbench.errors import OptionError, ServerError
-from workbench.report import Report
+from workbench.report.report import Report
 
-__all__ = ["SnakevizView", "snakeviz_view"]
-
-log = logging.getLogger(__name__)
+__all__ = ["SnakevizView"]
 
 _STOPS = "it runs until workbench.stop_servers() or until this kernel/process exits"
 
@@ -72,29 +66,3 @@ class SnakevizView:
 
     def __str__(self) -> str:
         return self.to_text()
-
-
-def snakeviz_view(report: Report, *, height: int = 700) -> SnakevizView:
-    """Publish the report's profile to the snakeviz server (starting it if needed).
-
-    Parameters:
-        report: the report whose cProfile data snakeviz shows.
-        height: the iframe's height in CSS pixels.
-
-    Returns:
-        The view; its `error` is set (and a warning logged) when no server could start.
-
-    Raises:
-        OptionError: a bad height.
-    """
-    from workbench.servers import snakeviz_server
-
-    if not isinstance(height, int) or height < 100:
-        raise OptionError(f"height={height!r}: use a whole number of pixels, at least 100")
-    label = report.summary.label
-    try:
-        url = snakeviz_server().publish(report.profile_data)
-    except ServerError as error:
-        log.warning("snakeviz could not start: %s", error)
-        return SnakevizView(label, None, str(error), height, report)
-    return SnakevizView(label, url, None, height, report)

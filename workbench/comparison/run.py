@@ -2,7 +2,7 @@
 
 One compare runs, for every version: one call whose result is checked against the
 baseline's (and which warms the code up), alternating timed rounds (see
-`workbench.timing`), one call under tracemalloc for the exact peak, and one profiled
+`workbench.comparison.timing`), one call under tracemalloc for the exact peak, and one profiled
 call, whose function table is diffed against the baseline's.
 
 A version that returns an iterator or a generator has its items produced as part of
@@ -22,15 +22,23 @@ from contextlib import contextmanager
 from functools import partial
 from typing import Any, Literal
 
-from workbench.comparison import Comparison, Ranking, Version
-from workbench.equality import Check, first_difference, is_lazy, materialize_async, run_check
+from workbench.comparison.diff import profile_diff
+from workbench.comparison.equality import Check, first_difference, materialize_async, run_check
+from workbench.comparison.ranking import ranking_table
+from workbench.comparison.result import Comparison, Ranking, Version
+from workbench.comparison.timing import (
+    Clock,
+    plan_rounds,
+    speedup_interval,
+    time_async,
+    time_sync,
+    verdict,
+)
 from workbench.errors import OptionError, ResultMismatchError
 from workbench.options import ProfileOptions
-from workbench.profile_diff import profile_diff
-from workbench.rankings import ranking_table
-from workbench.report import Report
-from workbench.session import ProfileSession
-from workbench.timing import Clock, plan_rounds, speedup_interval, time_async, time_sync, verdict
+from workbench.report.report import Report
+from workbench.session.session import ProfileSession
+from workbench.session.unfinished import is_lazy
 
 __all__ = ["compare", "compare_async"]
 

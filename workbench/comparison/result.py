@@ -1,7 +1,8 @@
 """The result of a compare: is the candidate equal, faster, leaner, and why.
 
-A Comparison is plain data, built once by `workbench.compare`; it renders itself (text
-and HTML, in `workbench.render.comparison`) and saves itself next to the two Reports.
+A Comparison is plain data, built once by `workbench.compare`. Like a Report it has thin
+methods that hand the work on, imported when called: it renders itself (text and HTML,
+in `workbench.render.comparison`) and saves itself next to the two Reports.
 """
 
 from __future__ import annotations
@@ -13,9 +14,11 @@ from typing import Any
 
 import pandas as pd
 
+from workbench._files import atomic_write
+from workbench.comparison.timing import Timing
 from workbench.errors import ReportExistsError
-from workbench.report import Report
-from workbench.timing import Timing
+from workbench.report.report import Report
+from workbench.report.storage import FILES
 
 __all__ = ["Comparison", "Ranking", "Version"]
 
@@ -199,8 +202,6 @@ def _save_all(
     folder: Path, files: dict[str, bytes], reports: dict[str, Report], overwrite: bool
 ) -> dict[str, Path]:
     """Write a comparison's files and reports, refusing before writing anything."""
-    from workbench.storage import FILES, atomic_write
-
     targets = {kind: folder / f"comparison.{kind}" for kind in files}
     taken = [p for p in targets.values() if p.exists()]
     taken += [folder / sub / name for sub in reports for name in FILES.values()]

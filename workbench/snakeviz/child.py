@@ -1,6 +1,6 @@
 """The snakeviz server child process: serves only the profiles the workbench wrote.
 
-`python -m workbench.snakeviz_server FOLDER` reads a secret token from its stdin's first
+`python -m workbench.snakeviz.child FOLDER` reads a secret token from its stdin's first
 line, binds 127.0.0.1 on a free port, prints the port on stdout and serves snakeviz's
 page for `FOLDER/<name>.prof` at `/snakeviz/<token>/<name>.prof` until its stdin closes
 (the parent stopped it, exited or died), then removes FOLDER. Nothing else is served: snakeviz's own
@@ -94,10 +94,10 @@ def _serve(folder: Path, token: str) -> None:
 
 
 def main() -> None:
-    """`python -m workbench.snakeviz_server FOLDER`, token on stdin's first line."""
+    """`python -m workbench.snakeviz.child FOLDER`, token on stdin's first line."""
     logging.basicConfig(level=logging.WARNING, stream=sys.stderr)
     if len(sys.argv) != 2:
-        sys.exit("usage: python -m workbench.snakeviz_server FOLDER  (token on stdin)")
+        sys.exit("usage: python -m workbench.snakeviz.child FOLDER  (token on stdin)")
     folder = Path(sys.argv[1])
     token = sys.stdin.readline().strip()
     if not token or not folder.is_dir():

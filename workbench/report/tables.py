@@ -16,7 +16,8 @@ import pandas as pd
 from workbench.collectors.functions import StatsDict
 from workbench.collectors.lines import LineTimings
 from workbench.collectors.task_records import TaskRecord
-from workbench.schema import COLUMNS, frame
+from workbench.hints import Hint
+from workbench.report.schema import COLUMNS, frame
 from workbench.source import SourceIndex, function_block
 
 if TYPE_CHECKING:  # memory_profiler is optional: imported only when its lens runs
@@ -28,6 +29,7 @@ __all__ = [
     "exact_lines_frame",
     "frame",
     "functions_frame",
+    "hints_frame",
     "memory_lines_frame",
     "sampled_lines_frame",
     "tasks_frame",
@@ -243,3 +245,24 @@ def tasks_frame(
         )
     rows.sort(key=lambda r: (-float(r["waiting"]), float(r["start"]), str(r["task"])))
     return frame("tasks", rows)
+
+
+def hints_frame(hints: list[Hint], index: SourceIndex) -> pd.DataFrame:
+    """The `hints` table: one row per hint, in the order given (most valuable first)."""
+    rows: list[Row] = []
+    for h in hints:
+        file = index.label(h.filename)
+        rows.append(
+            {
+                "kind": h.kind,
+                "where": f"{h.function} ({file}:{h.line})",
+                "evidence": h.evidence,
+                "max_gain": h.max_gain,
+                "unit": h.unit,
+                "suggestion": h.suggestion,
+                "function": h.function,
+                "file": file,
+                "line": h.line,
+            }
+        )
+    return frame("hints", rows)

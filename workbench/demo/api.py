@@ -1,6 +1,6 @@
 """A small local JSON API for the async notebook: real HTTP, fixed latency, some 503s.
 
-`DemoAPI` starts the server as a child process (`python -m workbench.demo_api`) bound to
+`DemoAPI` starts the server as a child process (`python -m workbench.demo.api`) bound to
 127.0.0.1 on a free port, and stops it on `stop()` or when its `with` block ends. Being a
 separate process, its threads and CPU never mix with the profile of the client.
 
@@ -25,7 +25,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from types import TracebackType
 from typing import Any
 
-from workbench.children import stop_child
+from workbench._process import stop_child
 
 __all__ = ["DemoAPI", "record"]
 
@@ -54,7 +54,7 @@ class DemoAPI:
 
     def start(self) -> DemoAPI:
         """Start the server and wait until it listens."""
-        command = [sys.executable, "-m", "workbench.demo_api", str(self.latency)]
+        command = [sys.executable, "-m", __name__, str(self.latency)]
         command.append(str(self.fail_every))
         self._process = subprocess.Popen(
             command, stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True
@@ -138,7 +138,7 @@ def _serve(latency: float, fail_every: int) -> None:
 
 
 def main() -> None:
-    """`python -m workbench.demo_api LATENCY FAIL_EVERY`."""
+    """`python -m workbench.demo.api LATENCY FAIL_EVERY`."""
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0] if __doc__ else None)
     parser.add_argument("latency", type=float)
     parser.add_argument("fail_every", type=int)

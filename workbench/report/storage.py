@@ -1,12 +1,15 @@
-"""Saving and loading Reports: atomic writes that never replace a file unasked."""
+"""Saving and loading Reports: atomic writes that never replace a file unasked.
+
+`report.json` is versioned. Version 2 records the run's `Plan` in its summary and the
+report's display options apart from its data; version 1 files (saved before) are still
+read: their plan is recovered from the names of the lenses that ran.
+"""
 
 from __future__ import annotations
 
 import base64
 import json
 import math
-import os
-import tempfile
 from dataclasses import asdict
 from pathlib import Path
 from typing import Any
@@ -14,46 +17,19 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from workbench._files import atomic_write
 from workbench.errors import ReportExistsError, ReportFormatError
-from workbench.report import TABLES, Report, Summary
-from workbench.tables import frame
+from workbench.options import Display, LineMethod, MemoryMode, Plan
+from workbench.report.report import TABLES, Report
+from workbench.report.schema import frame
+from workbench.report.summary import Summary
 
-__all__ = ["atomic_write", "load_report", "report_to_json", "save_report"]
+__all__ = ["FILES", "load_report", "report_to_json", "save_report"]
 
 FORMAT = "architect-workbench-report"
-VERSION = 1
+VERSION = 2
+READS = (1, 2)
 FILES = {"prof": "profile.prof", "json": "report.json", "html": "report.html"}
-
-
-def atomic_write(path: Path, data: bytes, *, overwrite: bool = False) -> None:
-    """Write `data` to `path` so that readers see the old file or the new one, never half.
-
-    Parameters:
-        path: the destination; its folder must exist.
-        data: the bytes to write.
-        overwrite: allow replacing an existing file.
-
-    Raises:
-        ReportExistsError: `path` exists (or appears meanwhile) and `overwrite` is False.
-    """
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-    try:
-        with os.fdopen(fd, "wb") as handle:
-            handle.write(data)
-            handle.flush()
-            os.fsync(handle.fileno())
-        if overwrite:
-            os.replace(tmp, path)
-        else:
-            try:
-                os.link(tmp, path)  # fails if the name exists: no window for a race
-            except FileExistsError:
-                raise ReportExistsError(
-                    f"{path} exists; pass overwrite=True (magic: --overwrite) to replace it"
-                ) from None
-    finally:
-        if os.path.exists(tmp):
-            os.unlink(tmp)
 
 
 def _plain(value: Any) -> Any:
@@ -77,7 +53,7 @@ def report_to_json(report: Report) -> str:
         "format": FORMAT,
         "version": VERSION,
         "summary": asdict(report.summary),
-        "top": report.top,
+        "display": asdict(report.display),
         "tables": tables,
         "profile_data": base64.b64encode(report.profile_data).decode("ascii"),
     }
@@ -99,7 +75,7 @@ def save_report(report: Report, directory: Path, *, overwrite: bool) -> dict[str
     contents = {
         "prof": report.profile_data,
         "json": report_to_json(report).encode(),
-        "html": render_page(report).encode(),
+        "html": render_page(report, report.display).encode(),
     }
     for kind, path in paths.items():
         atomic_write(path, contents[kind], overwrite=overwrite)
@@ -114,15 +90,22 @@ def load_report(path: Path) -> Report:
         document = json.loads(path.read_text(encoding="utf-8"))
         if document.get("format") != FORMAT:
             raise ReportFormatError(f"{path} is not an Architect Workbench report")
-        if document.get("version") != VERSION:
+        version = document.get("version")
+        if version not in READS:
             raise ReportFormatError(
-                f"{path} has report format version {document.get('version')}; "
-                f"this workbench reads version {VERSION}"
+                f"{path} has report format version {version}; "
+                f"this workbench reads versions {', '.join(map(str, READS))}"
             )
         summary = dict(document["summary"])
         for key in ("lenses", "notes", "warnings"):
             if key in summary:
                 summary[key] = tuple(summary[key])
+        if version == 1:
+            summary["plan"] = _plan_of_version_1(summary)
+            display = Display(top=int(document["top"]))
+        else:
+            summary["plan"] = Plan(**summary["plan"] | {"traced": tuple(summary["plan"]["traced"])})
+            display = Display(**document["display"])
         tables = {}
         for name in TABLES:
             columns = list(frame(name, []).columns)
@@ -135,10 +118,30 @@ def load_report(path: Path) -> Report:
         return Report(
             summary=Summary(**summary),
             profile_data=base64.b64decode(document["profile_data"]),
-            top=int(document["top"]),
+            display=display,
             **tables,
         )
     except (OSError, ValueError, KeyError, TypeError) as error:
         if isinstance(error, ReportFormatError):
             raise
         raise ReportFormatError(f"cannot read a report from {path}: {error}") from error
+
+
+def _plan_of_version_1(summary: dict[str, Any]) -> Plan:
+    """The plan of a version 1 report, from the names of its lenses (its only record of
+    how it measured); the source of its peak memory is derived from the plan since."""
+    lenses = summary["lenses"]
+    source = summary.pop("memory_source")
+    lines: LineMethod = "off"
+    if "lines (sampled)" in lenses:
+        lines = "sampled"
+    elif "lines (line_profiler)" in lenses:
+        lines = "traced"
+    memory: MemoryMode = "off"
+    if "memory lines (memory_profiler)" in lenses:
+        memory = "lines"
+    elif source == "tracemalloc" or "memory (tracemalloc)" in lenses:
+        memory = "tracemalloc"
+    elif source == "rss" or "memory (RSS)" in lenses:
+        memory = "rss"
+    return Plan(lines=lines, memory=memory)

@@ -3,7 +3,7 @@
 One server per process (per kernel) serves every report's profile from a private folder
 (mode 0700, removed on stop). It listens on 127.0.0.1 only, on a free port the child picks
 itself (no race for the port), behind a random token in every URL, and serves nothing but
-the `.prof` files written here (`workbench.snakeviz_server`). It stops on
+the `.prof` files written here (`workbench.snakeviz.child`). It stops on
 `workbench.stop_servers()`, at interpreter exit (atexit, so a kernel shutdown stops it),
 and on its own when this process dies (it exits when its stdin pipe closes). A server
 that stopped answering is replaced by a new one on the next `report.snakeviz()`.
@@ -25,15 +25,16 @@ import urllib.error
 import urllib.request
 from pathlib import Path
 
-from workbench.children import stop_child
+from workbench._files import atomic_write
+from workbench._process import stop_child
 from workbench.errors import ServerError
-from workbench.storage import atomic_write
 
 __all__ = ["SnakevizServer", "snakeviz_server", "stop_servers"]
 
 log = logging.getLogger(__name__)
 
-SERVER_MODULE = "workbench.snakeviz_server"
+# The child process's module, beside this one (not imported here: `python -m` runs it).
+SERVER_MODULE = f"{__package__}.child"
 START_TIMEOUT = 20.0  # seconds; importing tornado and snakeviz on a cold disk is slow
 # Proxies from the environment must not see loopback requests.
 _OPENER = urllib.request.build_opener(urllib.request.ProxyHandler({}))

@@ -14,9 +14,7 @@ import tracemalloc
 from dataclasses import dataclass
 from typing import Any
 
-from workbench.errors import ProfilerBusyError
-
-__all__ = ["HookState", "refuse_a_taken_trace_hook"]
+__all__ = ["HookState"]
 
 
 def _monitoring_tools() -> tuple[str | None, ...]:
@@ -95,24 +93,3 @@ class HookState:
             if before != after:
                 changed.append(f"{name}: {before!r} -> {after!r}")
         return changed
-
-
-def refuse_a_taken_trace_hook(lens: str) -> None:
-    """Raise if this thread already has a trace function (a debugger, coverage.py).
-
-    The exact-lines and memory-per-line lenses install a trace function of their own and
-    would replace, or run inside, someone else's.
-
-    Parameters:
-        lens: the lens that needs the hook, for the message.
-
-    Raises:
-        ProfilerBusyError: naming the holder and what to do.
-    """
-    holder = sys.gettrace()
-    if holder is not None:
-        raise ProfilerBusyError(
-            f"{lens} needs the trace hook, which {holder!r} holds (a debugger or coverage "
-            "tool); stop it first, or use -l auto / lines='auto' (sampled), which leaves it "
-            "alone"
-        )

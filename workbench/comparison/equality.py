@@ -8,17 +8,17 @@ iterators or generators (consumed into lists before comparing, by `materialize`)
 from __future__ import annotations
 
 import math
-from collections.abc import AsyncIterator, Callable, Iterator, Mapping, Sequence
+from collections.abc import AsyncIterator, Callable, Mapping, Sequence
 from typing import Any
 
 import numpy as np
 import pandas as pd
 
+from workbench.session.unfinished import is_lazy
+
 __all__ = [
     "Check",
     "first_difference",
-    "is_lazy",
-    "lazy_kind",
     "materialize",
     "materialize_async",
     "run_check",
@@ -34,22 +34,9 @@ def _show(value: object) -> str:
     return text if len(text) <= _MAX_REPR else text[: _MAX_REPR - 1] + "…"
 
 
-def is_lazy(value: object) -> bool:
-    """Whether `value` is an iterator or generator whose items are computed on demand."""
-    is_file = hasattr(value, "read") and hasattr(value, "close")
-    return isinstance(value, Iterator) and not is_file
-
-
 def materialize(value: object) -> object:
     """Consume an iterator or generator into a list (its work runs now); else `value`."""
     return list(value) if is_lazy(value) else value  # type: ignore[call-overload]
-
-
-def lazy_kind(value: object) -> str:
-    """ "async" for an async iterator, "sync" for an iterator or generator, else ""."""
-    if isinstance(value, AsyncIterator):
-        return "async"
-    return "sync" if is_lazy(value) else ""
 
 
 async def materialize_async(value: object) -> object:

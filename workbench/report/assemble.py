@@ -1,0 +1,173 @@
+"""A Report from what the collectors of one run measured.
+
+The session hands over its stopped lenses and its clocks; this turns them into the
+Report's tables (`workbench.report.tables`), its hints (`workbench.hints`) and its
+Summary. The plan the run was wired from decides which table comes from which lens.
+"""
+
+from __future__ import annotations
+
+import logging
+import marshal
+import platform
+import sys
+from dataclasses import dataclass
+
+import pandas as pd
+
+from workbench.collectors.lenses import Lenses
+from workbench.hints import Evidence, rank_hints
+from workbench.options import Display
+from workbench.report import tables
+from workbench.report.report import Report
+from workbench.report.summary import build_summary
+
+__all__ = ["Clocks", "build_report"]
+
+log = logging.getLogger(__name__)
+_ALLOCATION_ROWS = 50  # allocation sites kept in report.memory
+
+
+@dataclass(frozen=True)
+class Clocks:
+    """When a run started and how long it took.
+
+    Attributes:
+        wall: elapsed seconds.
+        cpu: process CPU seconds over the same span.
+        started_at: local start time, ISO 8601.
+    """
+
+    wall: float
+    cpu: float
+    started_at: str
+
+
+def build_report(
+    lenses: Lenses,
+    *,
+    label: str,
+    clocks: Clocks,
+    exc: BaseException | None,
+    display: Display,
+) -> Report:
+    """Build the Report from what every collector of a stopped run measured.
+
+    Parameters:
+        lenses: the run's collectors, stopped.
+        label: what ran.
+        clocks: the run's wall and CPU time and its start.
+        exc: what the profiled code raised, if anything.
+        display: how the report is shown.
+    """
+    plan, index = lenses.plan, lenses.index
+    functions = tables.functions_frame(lenses.functions.stats, index)
+    if plan.lines == "traced" and lenses.lines is not None:
+        lines = tables.exact_lines_frame(
+            lenses.lines.timings, lenses.lines.unit, clocks.wall, index
+        )
+    elif plan.lines == "sampled" and lenses.sampler is not None:
+        sampler = lenses.sampler
+        lines = tables.sampled_lines_frame(
+            sampler.counts, sampler.total, clocks.cpu, index, plan.sampled_functions
+        )
+    else:
+        lines = tables.frame("lines", [])
+    top_sites = lenses.heap.top_lines(_ALLOCATION_ROWS) if lenses.heap else []
+    if lenses.memory_lines is not None:
+        memory = tables.memory_lines_frame(lenses.memory_lines.lines, index)
+    else:
+        memory = tables.allocation_frame(top_sites, index)
+    tasks = lenses.tasks
+    tasks_table = tables.tasks_frame(tasks.tasks, tasks.started, tasks.stopped, index)
+    peak, start = _memory_figures(lenses)
+    allocations = [(s.traceback[0].filename, s.traceback[0].lineno, s.size) for s in top_sites]
+    hints, hint_failure = _hints(lenses, tasks_table, clocks, peak, allocations)
+    summary = build_summary(
+        label=label,
+        wall=clocks.wall,
+        cpu=clocks.cpu,
+        waiting=tasks.waiting,
+        functions=functions,
+        lines=lines,
+        memory=(peak, start),
+        lenses=tuple(c.lens for c in lenses.order() if c.lens),
+        plan=plan,
+        python_version=platform.python_version(),
+        started_at=clocks.started_at,
+        exc=exc,
+        notes=_notes(lenses) + ((hint_failure,) if hint_failure else ()),
+    )
+    return Report(
+        summary=summary,
+        functions=functions,
+        lines=lines,
+        memory=memory,
+        timeline=tables.timeline_frame(lenses.rss.samples if lenses.rss else []),
+        tasks=tasks_table,
+        hints=hints,
+        profile_data=marshal.dumps(lenses.functions.stats),
+        display=display,
+    )
+
+
+def _hints(
+    lenses: Lenses,
+    tasks_table: pd.DataFrame,
+    clocks: Clocks,
+    peak: int | None,
+    allocations: list[tuple[str, int, int]],
+) -> tuple[pd.DataFrame, str | None]:
+    """`report.hints` from this run's evidence, and a note if a rule failed."""
+    if not lenses.plan.hints:
+        return tables.frame("hints", []), None
+    sampler = lenses.sampler
+    evidence = Evidence(
+        stats=lenses.functions.stats,
+        tasks=tasks_table,
+        wall=clocks.wall,
+        cpu=clocks.cpu,
+        waiting=lenses.tasks.waiting,
+        peak=peak,
+        memory=lenses.plan.memory,
+        allocations=allocations,
+        line_samples=sampler.counts if sampler else {},
+        sample_seconds=clocks.cpu / sampler.total if sampler and sampler.total else 0.0,
+        arguments=sampler.arguments.samples if sampler and sampler.arguments else None,
+        threads=len(lenses.spawned.threads),
+        index=lenses.index,
+    )
+    try:
+        return tables.hints_frame(rank_hints(evidence), lenses.index), None
+    except Exception as error:  # a hint rule's bug must not cost the report
+        log.exception("the hints could not be built")
+        failure = f"no hints: building them failed ({type(error).__name__}: {error})"
+        return tables.frame("hints", []), failure
+
+
+def _memory_figures(lenses: Lenses) -> tuple[int | None, int | None]:
+    """(peak bytes, RSS at start) for the summary; the plan says which lens the peak is
+    from: the heap's with tracemalloc, else the RSS timeline's."""
+    if lenses.heap is not None:
+        return lenses.heap.peak, None
+    if lenses.rss is not None and lenses.rss.samples:
+        return lenses.rss.peak, lenses.rss.baseline
+    return None, None
+
+
+def _notes(lenses: Lenses) -> tuple[str, ...]:
+    """Caveats about the run: a lens that could not run, work it could not see."""
+    notes = []
+    if lenses.sampler is not None and lenses.sampler.unavailable:
+        notes.append(lenses.sampler.unavailable)
+    if lenses.functions.resume_failed:
+        notes.append(lenses.functions.resume_failed)
+    if lenses.tasks.host is not None and lenses.tasks.waiting is None:
+        notes.append("this event loop has no selector to time: waiting not measured")
+    if lenses.plan.memory == "lines":
+        why = "memory_profiler's trace would distort them"
+        if sys.version_info < (3, 12):
+            why += ", and on Python 3.11 it needs line_profiler's hook"
+        notes.append(f"memory per line ran, so line times were not measured: {why}")
+    notes.extend(lenses.spawned.notes())
+    return tuple(notes)

@@ -1,0 +1,130 @@
+"""The Summary: the headline figures of one run, derived from its tables and clocks."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import pandas as pd
+
+from workbench.options import Plan
+
+__all__ = ["Summary", "build_summary"]
+
+
+@dataclass(frozen=True)
+class Summary:
+    """The headline figures of one run.
+
+    Attributes:
+        label: what ran (a call or a statement).
+        wall_seconds: elapsed time of the profiled code, profilers included.
+        cpu_seconds: process CPU time over the same span.
+        waiting_seconds: time an asyncio event loop sat blocked in its selector, waiting
+            for I/O or timers; None when no event loop ran.
+        peak_memory: the peak in bytes, per `memory_source`; None when no memory lens ran.
+        memory_start: RSS at the start in bytes (RSS mode only), to read the peak against.
+        total_calls: function calls cProfile counted.
+        hottest_function: the user function with the most own time, as "name (file:line)".
+        hottest_line: the most expensive line of the line table, as "file:line  source".
+        lenses: the lenses that ran.
+        plan: how the run measured (line method, memory lens, traced functions), as its
+            options asked; renderers read it.
+        python_version: the interpreter's version.
+        started_at: local start time, ISO 8601.
+        complete: False when the profiled code raised; the tables cover what ran.
+        error: the exception as "Type: message" when not complete.
+        notes: caveats about this run (for example a lens that could not run here).
+        warnings: problems with what was profiled (returned a coroutine never awaited,
+            a generator never consumed): the profile misses work.
+    """
+
+    label: str
+    wall_seconds: float
+    cpu_seconds: float
+    peak_memory: int | None
+    memory_start: int | None
+    total_calls: int
+    hottest_function: str | None
+    hottest_line: str | None
+    lenses: tuple[str, ...]
+    plan: Plan
+    python_version: str
+    started_at: str
+    complete: bool
+    error: str | None = None
+    notes: tuple[str, ...] = ()
+    waiting_seconds: float | None = None
+    warnings: tuple[str, ...] = ()
+
+    @property
+    def memory_source(self) -> str:
+        """What `peak_memory` measures: "tracemalloc" (the Python heap allocated during the
+        run), "rss" (the whole process's resident set, interpreter included; also beside
+        memory per line) or "none"."""
+        if self.peak_memory is None:
+            return "none"
+        return "tracemalloc" if self.plan.memory == "tracemalloc" else "rss"
+
+
+def _hottest_function(functions: pd.DataFrame) -> str | None:
+    """The user function with the most own time (any function if no user code ran)."""
+    if functions.empty:
+        return None
+    user = functions[functions["user_code"]]
+    row = (user if not user.empty else functions).iloc[0]
+    where = f"{row['file']}:{row['line']}" if row["file"] else "built-in"
+    return f"{row['function']} ({where})"
+
+
+def _hottest_line(lines: pd.DataFrame) -> str | None:
+    """The most expensive line of the line table, as "file:line  source"."""
+    if lines.empty:
+        return None
+    row = lines.sort_values("time", ascending=False, kind="stable").iloc[0]
+    if not row["time"] > 0:
+        return None
+    return f"{row['file']}:{row['lineno']}  {str(row['source']).strip()}"
+
+
+def build_summary(
+    *,
+    label: str,
+    wall: float,
+    cpu: float,
+    waiting: float | None,
+    functions: pd.DataFrame,
+    lines: pd.DataFrame,
+    memory: tuple[int | None, int | None],
+    lenses: tuple[str, ...],
+    plan: Plan,
+    python_version: str,
+    started_at: str,
+    exc: BaseException | None,
+    notes: tuple[str, ...],
+) -> Summary:
+    """Assemble the Summary of one run.
+
+    Parameters:
+        waiting: seconds an event loop sat idle in its selector (None: no loop ran).
+        memory: (peak bytes, RSS at start); None where not measured.
+        exc: the exception the profiled code raised, or None.
+    """
+    peak, start = memory
+    return Summary(
+        label=label,
+        wall_seconds=wall,
+        cpu_seconds=cpu,
+        waiting_seconds=waiting,
+        peak_memory=peak,
+        memory_start=start,
+        total_calls=int(functions["ncalls"].sum()),
+        hottest_function=_hottest_function(functions),
+        hottest_line=_hottest_line(lines),
+        lenses=lenses,
+        plan=plan,
+        python_version=python_version,
+        started_at=started_at,
+        complete=exc is None,
+        error=None if exc is None else f"{type(exc).__name__}: {exc}",
+        notes=notes,
+    )
