@@ -128,3 +128,11 @@ def test_a_different_result_raises(cmp_ns: Any) -> None:
 def test_bad_options_are_usage_errors(cmp_ns: Any, line: str, message: str) -> None:
     with pytest.raises(UsageError, match=message):
         cmp_ns.run_line_magic("architect_compare", line)
+
+
+def test_versions_are_taken_as_typed(cmp_ns: Any) -> None:
+    """No `{expr}` substitution (`@no_var_expand`, as %timeit): the expression runs as typed."""
+    cmp_ns.user_ns["x"] = 5
+    result, _ = run(cmp_ns, """%architect_compare -q -o typed -n 2 "'{x}'" "'{x}' + ''" """)
+    assert result.success, result.error_in_exec
+    assert cmp_ns.user_ns["typed"].baseline.name == "'{x}'"

@@ -262,3 +262,49 @@ def test_the_profiled_cell_is_labelled_with_its_own_prompt_number(cell_ns: Any) 
     functions = cell_ns.user_ns["rep"].functions
     module = functions[functions["function"] == "<module>"]
     assert module["file"].tolist() == [f"In[{result.execution_count}]"]
+
+
+def test_code_is_taken_as_typed_like_prun(cell_ns: Any) -> None:
+    """No `$name` or `{expr}` substitution (`@no_var_expand`, as %prun and %time): the
+    statement runs as typed, as it does when it awaits."""
+    cell_ns.user_ns["x"] = 5
+    result, _ = run(cell_ns, '%architect_profile -q -l off typed = "{x} $x"')
+    assert result.success
+    assert cell_ns.user_ns["typed"] == "{x} $x"
+    result, _ = run(cell_ns, '%%architect_profile -q -l off -o rep\ncell_typed = "{x}"')
+    assert result.success
+    assert cell_ns.user_ns["cell_typed"] == "{x}"
+
+
+def test_the_shells_ast_transformers_apply_to_profiled_code(cell_ns: Any) -> None:
+    """As `%time` does: code profiled by the magics is transformed like any cell."""
+    import ast
+
+    class FortyOneIsFortyTwo(ast.NodeTransformer):
+        def visit_Constant(self, node: ast.Constant) -> ast.Constant:
+            return ast.copy_location(ast.Constant(42), node) if node.value == 41 else node
+
+    transformer = FortyOneIsFortyTwo()
+    cell_ns.ast_transformers.append(transformer)
+    try:
+        line, _ = run(cell_ns, "%architect_profile -q -l off from_line = 41")
+        cell, _ = run(cell_ns, "%%architect_profile -q -l off\nfrom_cell = 41\nfrom_cell + 0")
+    finally:
+        cell_ns.ast_transformers.remove(transformer)
+    assert line.success
+    assert cell.success
+    assert cell_ns.user_ns["from_line"] == 42
+    assert cell_ns.user_ns["from_cell"] == 42
+    assert cell.result == 42
+
+
+def test_the_option_table_is_the_parsers() -> None:
+    """Every flag the parser declares splits off the statement; nothing else does."""
+    from workbench.ipython.magics import WorkbenchMagics, split_line
+
+    parser = WorkbenchMagics.architect_profile.parser
+    for action in parser._actions:
+        for flag in action.option_strings:
+            option = flag if action.nargs == 0 else f"{flag} V"
+            assert split_line(f"{option} f(1)") == (option, "f(1)"), flag
+    assert split_line("--not-a-flag f(1)") == ("", "--not-a-flag f(1)")

@@ -1,7 +1,8 @@
 """Compile and run magic code the way IPython runs a cell.
 
 The code is compiled by the shell's own compiler so it gets a cached file name (labelled
-`In[n]`, source in linecache) and the notebook's `__future__` flags. A trailing
+`In[n]`, source in linecache) and the notebook's `__future__` flags, after the shell's
+AST transformers (`shell.transform_ast`, as `%time` applies them). A trailing
 expression is evaluated separately so its value can be shown as the cell's output, and
 everything else runs in the user namespace, so assignments stay exactly as without the
 magic. Compiling happens before any profiler starts: a SyntaxError costs nothing.
@@ -86,7 +87,7 @@ def compile_cell(
     python: str = shell.transform_cell(source)
     padded = "\n" * (first_line - 1) + python
     filename = shell.compile.cache(padded, cell_number(shell), raw_code=padded)
-    module = ast.parse(padded, filename=filename)
+    module = shell.transform_ast(ast.parse(padded, filename=filename))
     flags = shell.compile.flags  # the notebook's __future__ imports
     if allow_await:
         flags |= ast.PyCF_ALLOW_TOP_LEVEL_AWAIT

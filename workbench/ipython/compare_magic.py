@@ -15,7 +15,7 @@ from functools import partial
 from typing import Any
 
 from IPython.core.error import UsageError
-from IPython.core.magic import line_magic, magics_class
+from IPython.core.magic import line_magic, magics_class, no_var_expand
 from IPython.core.magic_arguments import argument, magic_arguments, parse_argstring
 from IPython.display import display
 
@@ -49,6 +49,7 @@ class _Versions:
 class CompareMagics(ShellMagics):
     """`%architect_compare`."""
 
+    @no_var_expand
     @magic_arguments()
     @argument(
         "versions",

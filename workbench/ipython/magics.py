@@ -1,12 +1,17 @@
 """`%architect_profile` and `%%architect_profile`: thin adapters over `ProfileSession`.
 
-Options are declared with IPython's `magic_arguments`, so `%architect_profile?` documents
-them. Output goes through `display()` (text/plain and text/html), never the pager, so
-JupyterLab, nbclient and nbval all see it.
+Options are declared once, with IPython's `magic_arguments`: `%architect_profile?`
+documents them, and the line magic's split between options and statement is built from
+the same parser. Like IPython's own `%prun` and `%time`, the magics take their code as
+typed (`@no_var_expand`: no `$name` or `{expr}` substitution), so a cell that awaits,
+which reaches the magic through an input transformer, runs the same text. Output goes
+through `display()` (text/plain and text/html), never the pager, so JupyterLab, nbclient
+and nbval all see it.
 """
 
 from __future__ import annotations
 
+import argparse
 import re
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -15,7 +20,7 @@ from pathlib import Path
 from typing import Any
 
 from IPython.core.error import UsageError
-from IPython.core.magic import line_cell_magic, magics_class
+from IPython.core.magic import line_cell_magic, magics_class, no_var_expand
 from IPython.core.magic_arguments import argument, magic_arguments, parse_argstring
 from IPython.display import display
 
@@ -28,20 +33,39 @@ from workbench.session import ProfileSession
 
 __all__ = ["WorkbenchMagics", "split_line"]
 
-# Leading options of the line magic; what follows them is the statement, kept verbatim.
-_OPTION = re.compile(
-    r"""\s*(?P<flag>-[lmtos]\s*|--(?:lines|memory|top|output|save)(?:\s+|=))"""
-    r"""(?P<value>"[^"]*"|'[^']*'|\S+)|\s*(?P<switch>-q|--quiet|--overwrite|--snakeviz)(?=\s|$)"""
-)
 
+def option_pattern(parser: argparse.ArgumentParser) -> re.Pattern[str]:
+    """A regex for one leading option of a line magic, from the magic's own parser.
 
-def split_line(line: str) -> tuple[str, str]:
-    """Split a line magic's text into (options, statement)."""
-    options, position = [], 0
-    while match := _OPTION.match(line, position):
-        options.append(match.group(0).strip())
-        position = match.end()
-    return " ".join(options), line[position:].strip()
+    A flag that takes a value is followed by it (`-t5`, `-t 5`, `--top 5`, `--top=5`, a
+    quoted value kept whole); a switch stands alone. A statement that starts like an
+    option (`-1 * f()`) is no option: the pattern knows only the parser's flags.
+    """
+    actions = [action for action in parser._actions if action.option_strings]
+    short = "".join(
+        re.escape(flag[1])
+        for a in actions
+        if a.nargs != 0
+        for flag in a.option_strings
+        if len(flag) == 2
+    )
+    long = "|".join(
+        re.escape(flag[2:])
+        for a in actions
+        if a.nargs != 0
+        for flag in a.option_strings
+        if flag.startswith("--")
+    )
+    switches = "|".join(
+        re.escape(flag)
+        for a in actions
+        if a.nargs == 0
+        for flag in sorted(a.option_strings, key=len, reverse=True)
+    )
+    return re.compile(
+        rf"""\s*(?P<flag>-[{short}]\s*|--(?:{long})(?:\s+|=))(?P<value>"[^"]*"|'[^']*'|\S+)"""
+        rf"""|\s*(?P<switch>{switches})(?=\s|$)"""
+    )
 
 
 def _label(code: str, is_cell: bool) -> str:
@@ -66,6 +90,7 @@ class _Prepared:
 class WorkbenchMagics(ShellMagics):
     """The workbench's magics."""
 
+    @no_var_expand
     @magic_arguments()
     @argument(
         "-l",
@@ -231,3 +256,16 @@ class WorkbenchMagics(ShellMagics):
             display(report.snakeviz())
         if args.save:
             report.save(args.save, overwrite=args.overwrite)
+
+
+# Leading options of the line magic, from its parser; what follows them is the statement.
+_OPTION = option_pattern(WorkbenchMagics.architect_profile.parser)
+
+
+def split_line(line: str) -> tuple[str, str]:
+    """Split a line magic's text into (options, statement), the statement kept verbatim."""
+    options, position = [], 0
+    while match := _OPTION.match(line, position):
+        options.append(match.group(0).strip())
+        position = match.end()
+    return " ".join(options), line[position:].strip()
