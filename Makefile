@@ -10,7 +10,7 @@ VENV313 ?= .venv313
 VENV_BENCH ?= .venv-bench
 ROOT_FLAG := $(if $(filter 0,$(shell id -u)),--allow-root,)
 
-.PHONY: setup lab test lint typecheck unit notebooks browser bench bench-smoke test-py313 clean
+.PHONY: setup lab test lint typecheck unit magics notebooks browser bench bench-smoke test-py313 clean
 
 $(STAMP): pyproject.toml
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -22,7 +22,7 @@ setup: $(STAMP)
 lab: setup
 	$(VENV)/bin/jupyter lab --ip 127.0.0.1 $(ROOT_FLAG) notebooks/
 
-test: setup lint typecheck unit notebooks browser bench-smoke
+test: setup lint typecheck unit magics notebooks browser bench-smoke
 
 lint: setup
 	$(VENV)/bin/ruff check .
@@ -31,8 +31,14 @@ lint: setup
 typecheck: setup
 	$(VENV)/bin/mypy
 
+# The layers of tests/: plain Python (API, collectors, report, renderers' snapshots, compare,
+# the package's layout, the notebooks' paired .py files), then the magics in an in-process
+# IPython shell and in real kernels (nbclient, jupyter_client).
 unit: setup
-	$(PY) -m pytest -p no:cacheprovider -m "not browser" tests
+	$(PY) -m pytest -p no:cacheprovider tests/unit
+
+magics: setup
+	$(PY) -m pytest -p no:cacheprovider tests/ipython tests/kernel
 
 notebooks: setup
 	$(PY) -m pytest -p no:cacheprovider --nbval notebooks \
@@ -64,7 +70,8 @@ $(VENV313)/.installed: pyproject.toml
 	touch $@
 
 test-py313: $(VENV313)/.installed
-	$(VENV313)/bin/python -m pytest -p no:cacheprovider -m "not browser" tests
+	$(VENV313)/bin/python -m pytest -p no:cacheprovider tests/unit
+	$(VENV313)/bin/python -m pytest -p no:cacheprovider tests/ipython tests/kernel
 
 clean:
 	rm -rf $(VENV) $(VENV313) $(VENV_BENCH) build *.egg-info

@@ -11,6 +11,8 @@ from typing import Any
 import psutil
 import pytest
 
+import workbench
+from tests.helpers import LATENCY
 from workbench.collectors.spawned import KERNEL_THREAD_MODULES
 from workbench.session.hooks import HookState
 
@@ -82,18 +84,6 @@ def ip() -> Any:
     return shell
 
 
-LATENCY = 0.05  # seconds the test HTTP server takes per response
-
-
-def body(i: int) -> str:
-    """The exact text the test server answers for /records/<i>."""
-    import json
-
-    from workbench.demo.api import record
-
-    return json.dumps(record(i))
-
-
 @pytest.fixture(scope="session")
 def latency_server() -> Iterator[str]:
     """Base URL (…/records) of the demo API in a child process, answering after LATENCY s."""
@@ -101,3 +91,11 @@ def latency_server() -> Iterator[str]:
 
     with DemoAPI(latency=LATENCY, fail_every=0) as api:
         yield f"{api.url}/records"
+
+
+@pytest.fixture
+def stopped() -> Iterator[None]:
+    """Each test starts and ends with no snakeviz server."""
+    workbench.stop_servers()
+    yield
+    workbench.stop_servers()

@@ -102,3 +102,39 @@ def grow(n):
     block = "x" * (n << 20)
     return len(block)
 """
+
+
+# Versions of one computation, as source text, for the compare magic's tests.
+COMPARE_SOURCE = """
+import asyncio, functools
+
+def parse(line):
+    return sum(int(x) for x in line.split(","))
+
+def slow(lines):
+    return [parse(line) for line in lines]
+
+@functools.lru_cache(maxsize=None)
+def parse_cached(line):
+    return parse(line)
+
+def fast(lines):
+    return [parse_cached(line) for line in lines]
+
+def streamed(lines):
+    return (parse(line) for line in lines)
+
+def wrong(lines):
+    return [0 for line in lines]
+
+async def one_by_one(n):
+    for _ in range(n):
+        await asyncio.sleep(0)
+    return n
+
+async def all_at_once(n):
+    await asyncio.gather(*(asyncio.sleep(0) for _ in range(n)))
+    return n
+
+lines = [f"{i},{i + 1}" for i in range(20)] * 10
+"""

@@ -8,8 +8,7 @@ from typing import Any
 import pytest
 
 import workbench
-from tests.conftest import LATENCY, body
-from tests.test_magics import html_outputs, run
+from tests.helpers import LATENCY, body, html_outputs, run
 from workbench.collectors.tasks import HANDLE_RUN
 from workbench.session.hooks import HookState
 

@@ -8,48 +8,15 @@ import pytest
 from IPython.core.error import UsageError
 
 import workbench
-from tests.test_magics import html_outputs, run
+from tests.helpers import html_outputs, run
+from tests.workloads import COMPARE_SOURCE
 
 pytestmark = pytest.mark.ipython
-
-SETUP = """
-import asyncio, functools
-
-def parse(line):
-    return sum(int(x) for x in line.split(","))
-
-def slow(lines):
-    return [parse(line) for line in lines]
-
-@functools.lru_cache(maxsize=None)
-def parse_cached(line):
-    return parse(line)
-
-def fast(lines):
-    return [parse_cached(line) for line in lines]
-
-def streamed(lines):
-    return (parse(line) for line in lines)
-
-def wrong(lines):
-    return [0 for line in lines]
-
-async def one_by_one(n):
-    for _ in range(n):
-        await asyncio.sleep(0)
-    return n
-
-async def all_at_once(n):
-    await asyncio.gather(*(asyncio.sleep(0) for _ in range(n)))
-    return n
-
-lines = [f"{i},{i + 1}" for i in range(20)] * 10
-"""
 
 
 @pytest.fixture(scope="module")
 def cmp_ns(ip: Any) -> Any:
-    result, _ = run(ip, SETUP)
+    result, _ = run(ip, COMPARE_SOURCE)
     assert result.success
     return ip
 

@@ -7,24 +7,13 @@ from typing import Any
 
 import pytest
 from IPython.core.error import UsageError
-from IPython.utils.capture import capture_output
 
 import workbench
-from tests.workloads import CELL_SOURCE
+from tests.helpers import html_outputs, run
+from tests.workloads import CELL_SOURCE, parse
 from workbench.session.hooks import HookState
 
 pytestmark = pytest.mark.ipython
-
-
-def run(ip: Any, code: str) -> tuple[Any, Any]:
-    """Run a cell as a notebook would; return (ExecutionResult, captured outputs)."""
-    with capture_output() as captured:
-        result = ip.run_cell(code, store_history=True)
-    return result, captured
-
-
-def html_outputs(captured: Any) -> list[str]:
-    return [o.data["text/html"] for o in captured.outputs if "text/html" in o.data]
 
 
 @pytest.fixture(scope="module")
@@ -308,3 +297,17 @@ def test_the_option_table_is_the_parsers() -> None:
             option = flag if action.nargs == 0 else f"{flag} V"
             assert split_line(f"{option} f(1)") == (option, "f(1)"), flag
     assert split_line("--not-a-flag f(1)") == ("", "--not-a-flag f(1)")
+
+
+def test_our_magic_under_prun_is_refused_and_prun_keeps_its_hook(ip: Any) -> None:
+    from IPython.core.error import UsageError
+    from IPython.utils.capture import capture_output
+
+    ip.user_ns["parse"] = parse
+    with capture_output():
+        result = ip.run_cell(
+            "%prun -q get_ipython().run_line_magic('architect_profile', 'parse(3)')",
+            store_history=True,
+        )
+    assert isinstance(result.error_in_exec, UsageError)
+    assert "another profiler" in str(result.error_in_exec)

@@ -5,13 +5,11 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-import nbformat
 import pytest
-from nbclient import NotebookClient
 from nbclient.exceptions import CellExecutionError
 
-from tests.conftest import LATENCY
-from tests.workloads import CELL_SOURCE
+from tests.helpers import LATENCY, execute, iopub_outputs
+from tests.workloads import CELL_SOURCE, COMPARE_SOURCE
 
 pytestmark = pytest.mark.kernel
 
@@ -36,51 +34,6 @@ assert sys.getprofile() is None and sys.gettrace() is None and not tracemalloc.i
 print("checks passed")
 """,
 ]
-
-
-def execute(cells: list[str], tmp_path: Path, *, allow_errors: bool = False) -> Any:
-    """Run the cells as a notebook in a fresh python3 kernel; the executed notebook."""
-    notebook = nbformat.v4.new_notebook()
-    notebook.cells = [nbformat.v4.new_code_cell(source) for source in cells]
-    notebook.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3"}
-    client = NotebookClient(
-        notebook,
-        timeout=180,
-        kernel_name="python3",
-        allow_errors=allow_errors,
-        resources={"metadata": {"path": tmp_path}},
-    )
-    client.execute()
-    return notebook
-
-
-def iopub_outputs(
-    client: Any, msg_id: str, timeout: float = 120, tick: Any = None
-) -> list[dict[str, Any]]:
-    """The outputs of request `msg_id` until the kernel is idle again.
-
-    `tick`, if given, is called every 0.2 s while waiting (to interrupt, say).
-    """
-    import queue
-    import time
-
-    outputs: list[dict[str, Any]] = []
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if tick is not None:
-            tick()
-        try:
-            message = client.get_iopub_msg(timeout=0.2)
-        except queue.Empty:
-            continue
-        if message["parent_header"].get("msg_id") != msg_id:
-            continue
-        kind, content = message["msg_type"], message["content"]
-        if kind == "status" and content["execution_state"] == "idle":
-            return outputs
-        if kind in ("display_data", "execute_result", "error", "stream"):
-            outputs.append({"kind": kind, **content})
-    raise AssertionError(f"no end to request {msg_id}")
 
 
 def test_magics_in_a_real_kernel(tmp_path: Path) -> None:
@@ -223,10 +176,8 @@ def test_interrupting_an_await_cell_shows_the_partial_report(tmp_path: Path) -> 
 
 
 def test_compare_magic_on_cell_functions_in_a_real_kernel(tmp_path: Path) -> None:
-    from tests.test_compare_magic import SETUP as COMPARE_SETUP
-
     cells = [
-        "%load_ext workbench\n" + COMPARE_SETUP,
+        "%load_ext workbench\n" + COMPARE_SOURCE,
         "%architect_compare -o cmp -n 3 slow fast -a lines",
         "%architect_compare -q -o acmp -n 2 one_by_one all_at_once -a 4",
         """

@@ -160,3 +160,15 @@ def test_summary_fields(default_report: workbench.Report) -> None:
     assert "total += (v * k) % 7" in s.hottest_line
     assert len(default_report.timeline) >= 2
     assert default_report.timeline["t"].is_monotonic_increasing
+
+
+def test_the_user_code_table_holds_only_the_users_functions() -> None:
+    """The workbench's own calls while cProfile runs (a dataclass's generated __init__,
+    compiled from <string>, once looked like user code) are not the user's."""
+    report = workbench.profile(workloads.pipeline, 100)
+    assert set(report.functions_in_user_code()["function"]) == {
+        "pipeline",
+        "parse",
+        "score",
+        "render",
+    }

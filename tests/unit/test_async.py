@@ -12,7 +12,7 @@ import pytest
 import workbench
 import workbench.collectors.task_records
 from tests import async_workloads as aw
-from tests.conftest import LATENCY, body
+from tests.helpers import LATENCY, body
 from workbench.collectors.tasks import HANDLE_RUN
 from workbench.session.hooks import HookState
 

@@ -14,7 +14,7 @@ import pytest
 
 import workbench
 from tests import hint_workloads as w
-from tests.conftest import body
+from tests.helpers import body
 
 
 def kinds_at(report: workbench.Report) -> set[tuple[str, str]]:

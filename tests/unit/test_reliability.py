@@ -248,18 +248,3 @@ def test_loading_something_else_than_a_report_says_so(tmp_path: Path) -> None:
     (tmp_path / "report.json").write_text('{"format": "other"}')
     with pytest.raises(workbench.ReportFormatError, match="not an Architect Workbench report"):
         workbench.Report.load(tmp_path)
-
-
-@pytest.mark.ipython
-def test_our_magic_under_prun_is_refused_and_prun_keeps_its_hook(ip: Any) -> None:
-    from IPython.core.error import UsageError
-    from IPython.utils.capture import capture_output
-
-    ip.user_ns["parse"] = parse
-    with capture_output():
-        result = ip.run_cell(
-            "%prun -q get_ipython().run_line_magic('architect_profile', 'parse(3)')",
-            store_history=True,
-        )
-    assert isinstance(result.error_in_exec, UsageError)
-    assert "another profiler" in str(result.error_in_exec)

@@ -19,7 +19,7 @@ from workbench.comparison.diff import profile_diff
 from workbench.comparison.ranking import ranking_table
 from workbench.comparison.timing import Timing, speedup_interval, verdict
 
-FIXTURES = Path(__file__).parent / "fixtures" / "reports"
+FIXTURES = Path(__file__).resolve().parents[1] / "fixtures" / "reports"
 REPORTS = sorted(p.name for p in FIXTURES.iterdir() if (p / "report.json").exists())
 
 

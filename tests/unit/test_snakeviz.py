@@ -1,59 +1,23 @@
 """snakeviz served by the workbench: loopback only, our files only, stopped when asked.
 
-Every test talks HTTP to a real snakeviz child process; a kernel test checks that a
-kernel's shutdown (graceful, and a SIGKILL) leaves no server behind.
+Every test talks HTTP to a real snakeviz child process (tests/kernel checks that a
+kernel's shutdown, graceful or a SIGKILL, leaves no server behind).
 """
 
 from __future__ import annotations
 
 import os
 import signal
-import time
-import urllib.error
-import urllib.request
-from collections.abc import Iterator
 from pathlib import Path
-from typing import Any
 
 import psutil
 import pytest
 
 import workbench
 import workbench.snakeviz.server as servers
+from tests.helpers import get, gone
 from tests.workloads import parse, pipeline
 from workbench.snakeviz.child import allowed_profile
-
-OPENER = urllib.request.build_opener(urllib.request.ProxyHandler({}))
-
-
-def get(url: str) -> tuple[int, str]:
-    """(status, body) of a GET, errors included."""
-    try:
-        with OPENER.open(url, timeout=10) as response:
-            return response.status, response.read().decode()
-    except urllib.error.HTTPError as error:
-        return error.code, ""
-
-
-def gone(pid: int, timeout: float = 10.0) -> bool:
-    """Whether the process has exited (a zombie waiting for its parent has exited)."""
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        try:
-            if psutil.Process(pid).status() == psutil.STATUS_ZOMBIE:
-                return True
-        except psutil.NoSuchProcess:
-            return True
-        time.sleep(0.05)
-    return False
-
-
-@pytest.fixture
-def stopped() -> Iterator[None]:
-    """Each test starts and ends with no server."""
-    workbench.stop_servers()
-    yield
-    workbench.stop_servers()
 
 
 def test_view_serves_the_profile_on_loopback(stopped: None) -> None:
@@ -177,55 +141,3 @@ def test_interrupting_the_kernel_process_group_spares_the_server(stopped: None) 
     assert server is not None
     assert os.getpgid(server.pid) != os.getpgid(0)
     assert server.answers()
-
-
-@pytest.mark.ipython
-def test_magic_option_shows_the_view(ip: Any, stopped: None) -> None:
-    from IPython.utils.capture import capture_output
-
-    ip.user_ns["parse"] = parse
-    with capture_output() as captured:
-        result = ip.run_cell("%architect_profile --snakeviz -q parse(100)", store_history=True)
-    assert result.success
-    html = [o.data["text/html"] for o in captured.outputs if "text/html" in o.data]
-    assert len(html) == 1
-    assert "<iframe src=" in html[0]
-    assert servers._server is not None
-
-
-KERNEL_CODE = """
-import os, workbench, workbench.snakeviz.server
-def work():
-    return sum(i * i for i in range(10000))
-view = workbench.profile(work).snakeviz()
-assert view.url is not None, view.error
-print(workbench.snakeviz.server._server.folder)
-print(os.getpid(), workbench.snakeviz.server._server.pid)
-"""
-
-
-@pytest.mark.kernel
-@pytest.mark.parametrize("how", ["shutdown", "kill"])
-def test_no_server_outlives_its_kernel(how: str) -> None:
-    from jupyter_client.manager import start_new_kernel
-
-    manager, client = start_new_kernel(kernel_name="python3")
-    try:
-        lines: list[str] = []
-
-        def output(message: dict[str, Any]) -> None:
-            if message["msg_type"] == "stream":
-                lines.append(message["content"]["text"])
-
-        reply = client.execute_interactive(KERNEL_CODE, timeout=60, output_hook=output)
-        assert reply["content"]["status"] == "ok", reply["content"]
-        *_, folder, kernel_pid, pid = "".join(lines).split()
-        assert not gone(int(pid), timeout=0.5)
-        if how == "kill":
-            os.kill(int(kernel_pid), signal.SIGKILL)  # no atexit: the server sees EOF
-            assert gone(int(kernel_pid))
-    finally:
-        client.stop_channels()
-        manager.shutdown_kernel(now=how == "kill")  # graceful: atexit stops the server
-    assert gone(int(pid))
-    assert not Path(folder).exists()

@@ -1,0 +1,115 @@
+"""Helpers shared by the tests of every layer (the workloads they profile are in
+workloads.py, async_workloads.py and hint_workloads.py)."""
+
+from __future__ import annotations
+
+import json
+import queue
+import time
+import urllib.error
+import urllib.request
+from pathlib import Path
+from typing import Any
+
+import psutil
+
+LATENCY = 0.05  # seconds the test HTTP server takes per response
+
+
+def body(i: int) -> str:
+    """The exact text the test server answers for /records/<i>."""
+    from workbench.demo.api import record
+
+    return json.dumps(record(i))
+
+
+# In-process IPython shell (tests/ipython)
+
+
+def run(ip: Any, code: str) -> tuple[Any, Any]:
+    """Run a cell as a notebook would; return (ExecutionResult, captured outputs)."""
+    from IPython.utils.capture import capture_output
+
+    with capture_output() as captured:
+        result = ip.run_cell(code, store_history=True)
+    return result, captured
+
+
+def html_outputs(captured: Any) -> list[str]:
+    """The text/html of every output a `run` captured."""
+    return [o.data["text/html"] for o in captured.outputs if "text/html" in o.data]
+
+
+# A real kernel (tests/kernel)
+
+
+def execute(cells: list[str], tmp_path: Path, *, allow_errors: bool = False) -> Any:
+    """Run the cells as a notebook in a fresh python3 kernel; the executed notebook."""
+    import nbformat
+    from nbclient import NotebookClient
+
+    notebook = nbformat.v4.new_notebook()
+    notebook.cells = [nbformat.v4.new_code_cell(source) for source in cells]
+    notebook.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3"}
+    client = NotebookClient(
+        notebook,
+        timeout=180,
+        kernel_name="python3",
+        allow_errors=allow_errors,
+        resources={"metadata": {"path": tmp_path}},
+    )
+    client.execute()
+    return notebook
+
+
+def iopub_outputs(
+    client: Any, msg_id: str, timeout: float = 120, tick: Any = None
+) -> list[dict[str, Any]]:
+    """The outputs of request `msg_id` until the kernel is idle again.
+
+    `tick`, if given, is called every 0.2 s while waiting (to interrupt, say).
+    """
+    outputs: list[dict[str, Any]] = []
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if tick is not None:
+            tick()
+        try:
+            message = client.get_iopub_msg(timeout=0.2)
+        except queue.Empty:
+            continue
+        if message["parent_header"].get("msg_id") != msg_id:
+            continue
+        kind, content = message["msg_type"], message["content"]
+        if kind == "status" and content["execution_state"] == "idle":
+            return outputs
+        if kind in ("display_data", "execute_result", "error", "stream"):
+            outputs.append({"kind": kind, **content})
+    raise AssertionError(f"no end to request {msg_id}")
+
+
+# The snakeviz server, over HTTP
+
+OPENER = urllib.request.build_opener(urllib.request.ProxyHandler({}))
+
+
+def get(url: str) -> tuple[int, str]:
+    """(status, body) of a GET, errors included."""
+    try:
+        with OPENER.open(url, timeout=10) as response:
+            return response.status, response.read().decode()
+    except urllib.error.HTTPError as error:
+        return error.code, ""
+
+
+def gone(pid: int, timeout: float = 10.0) -> bool:
+    """Whether the process has exited (a zombie waiting for its parent has exited)."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        try:
+            if psutil.Process(pid).status() == psutil.STATUS_ZOMBIE:
+                return True
+        except psutil.NoSuchProcess:
+            return True
+        time.sleep(0.05)
+    return False
