@@ -187,3 +187,18 @@ def test_no_module_of_the_package_counts_as_user_code() -> None:
     for path in MODULES.values():
         assert _paths.is_own_file(str(path)), path
         assert not index.is_user_code(str(path)), path
+
+
+def test_no_test_module_imports_another() -> None:
+    """Tests share helpers through tests/helpers.py and fixtures through conftest.py only."""
+    tests = PACKAGE.parent / "tests"
+    wrong = []
+    for path in sorted(tests.rglob("test_*.py")):
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            if isinstance(node, ast.ImportFrom | ast.Import):
+                names = [node.module or ""] if isinstance(node, ast.ImportFrom) else []
+                names += [a.name for a in node.names] if isinstance(node, ast.Import) else []
+                leaves = [n.rsplit(".", 1)[-1] for n in names if n.startswith("tests.")]
+                wrong += [f"{path.name}: {leaf}" for leaf in leaves if leaf.startswith("test_")]
+                wrong += [f"{path.name}: {leaf}" for leaf in leaves if leaf == "conftest"]
+    assert wrong == []
