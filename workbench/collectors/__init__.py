@@ -1,7 +1,7 @@
 """One collector per lens. Each starts and stops a single hook and holds what it saw.
 
-Collectors never render and never build DataFrames: `workbench.tables` turns what they
-hold into the Report's tables.
+Collectors never render and never build DataFrames: `workbench.report.tables` turns what
+they hold into the Report's tables. `lenses` holds the collectors of one run together.
 """
 
 from __future__ import annotations

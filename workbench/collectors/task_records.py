@@ -1,7 +1,7 @@
 """What one asyncio task did during a run: the tasks lens's records.
 
 The lens (`workbench.collectors.tasks`) fills a `TaskRecord` per task from its timed
-steps; `workbench.tables` turns the records into `report.tasks`.
+steps; `workbench.report.tables` turns the records into `report.tasks`.
 """
 
 from __future__ import annotations
