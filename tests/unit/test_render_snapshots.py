@@ -9,6 +9,7 @@ the expected files with `UPDATE_SNAPSHOTS=1 make unit` and review the diff.
 from __future__ import annotations
 
 import os
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
@@ -96,3 +97,13 @@ def test_comparison_and_ranking_render_exactly() -> None:
     ranking = Ranking(comparisons, ranking_table(slow, comparisons))
     _matches(folder / "ranking.txt", ranking.to_text() + "\n")
     _matches(folder / "ranking.html", ranking.to_html() + "\n")
+
+
+def test_rows_shown_are_a_rendering_option_not_data() -> None:
+    report = workbench.Report.load(FIXTURES / "sampled")
+    assert "Functions: top 2 of 8 by own time" in report.to_text(top=2)
+    assert "Functions: top 2 of 8 by own time" in report.to_html(top=2)
+    assert report.to_text() == report.to_text(top=report.display.top)
+    assert replace(report, display=workbench.Display(top=3)) == report
+    with pytest.raises(workbench.OptionError, match="top=0"):
+        report.to_text(top=0)

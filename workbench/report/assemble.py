@@ -74,7 +74,7 @@ def build_report(
     else:
         lines = tables.frame("lines", [])
     top_sites = lenses.heap.top_lines(_ALLOCATION_ROWS) if lenses.heap else []
-    if lenses.memory_lines is not None:
+    if plan.memory == "lines" and lenses.memory_lines is not None:
         memory = tables.memory_lines_frame(lenses.memory_lines.lines, index)
     else:
         memory = tables.allocation_frame(top_sites, index)

@@ -137,7 +137,7 @@ class Report:
         """
         from workbench.render.text import render_text
 
-        return render_text(self, self.display if top is None else Display(top))
+        return render_text(self, self._shown(top))
 
     def to_html(self, *, top: int | None = None) -> str:
         """A self-contained HTML fragment (no scripts, no network); every name escaped.
@@ -150,7 +150,11 @@ class Report:
         """
         from workbench.render.html import render_html
 
-        return render_html(self, self.display if top is None else Display(top))
+        return render_html(self, self._shown(top))
+
+    def _shown(self, top: int | None) -> Display:
+        """The display options of a rendering: `display`, or `top` rows per table."""
+        return self.display if top is None else Display(top)
 
     def __str__(self) -> str:
         return self.to_text()
