@@ -3,6 +3,8 @@ workloads.py, async_workloads.py and hint_workloads.py)."""
 
 from __future__ import annotations
 
+import ctypes
+import ctypes.util
 import json
 import queue
 import time
@@ -21,6 +23,21 @@ def body(i: int) -> str:
     from workbench.demo.api import record
 
     return json.dumps(record(i))
+
+
+def return_free_memory() -> None:
+    """Hand the C heap's free memory back to the system (glibc's `malloc_trim`).
+
+    An RSS figure (memory per line) counts the pages a line makes resident. After a long
+    test session the allocator holds much freed memory that is still resident, and a
+    large allocation can reuse it without RSS moving: the measured increment then
+    depends on which tests ran before. Trimming first makes it depend on the code alone.
+    Elsewhere than glibc this does nothing.
+    """
+    name = ctypes.util.find_library("c")
+    trim = getattr(ctypes.CDLL(name), "malloc_trim", None) if name else None
+    if trim is not None:
+        trim(0)
 
 
 # In-process IPython shell (tests/ipython)

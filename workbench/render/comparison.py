@@ -3,14 +3,16 @@
 from __future__ import annotations
 
 from html import escape
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import pandas as pd
 
-from workbench.comparison.result import Comparison, Ranking
 from workbench.render.format import Table, fmt_bytes, fmt_seconds
 from workbench.render.html import STYLE, table_html
 from workbench.render.text import table_lines
+
+if TYPE_CHECKING:  # renderers read a Comparison; only its type is imported
+    from workbench.comparison.result import Comparison, Ranking
 
 __all__ = ["comparison_html", "comparison_page", "comparison_text", "ranking_html", "ranking_text"]
 

@@ -8,12 +8,15 @@ from __future__ import annotations
 
 from html import escape
 from importlib.resources import files
+from typing import TYPE_CHECKING
 
 from workbench.options import Display
 from workbench.render.format import Table, bar_blocks, fmt_bytes
 from workbench.render.icicle import icicle_svg
 from workbench.render.view import View, build_view
-from workbench.report.report import Report
+
+if TYPE_CHECKING:  # renderers read a Report; only its type is imported
+    from workbench.report.report import Report
 
 __all__ = ["STYLE", "render_html", "render_page", "table_html"]
 

@@ -2,10 +2,14 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from workbench.options import Display
 from workbench.render.format import BAR_BLOCKS, Table, bar_blocks, fmt_bytes
 from workbench.render.view import View, build_view
-from workbench.report.report import Report
+
+if TYPE_CHECKING:  # renderers read a Report; only its type is imported
+    from workbench.report.report import Report
 
 __all__ = ["render_text", "table_lines"]
 

@@ -8,13 +8,15 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import pandas as pd
 
 from workbench.options import Display, LineMethod
 from workbench.render.format import Table, fmt_bytes, fmt_seconds, fmt_share
-from workbench.report.report import Report
+
+if TYPE_CHECKING:  # renderers read a Report; only its type is imported
+    from workbench.report.report import Report
 
 __all__ = ["View", "build_view"]
 

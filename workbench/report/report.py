@@ -20,14 +20,13 @@ import pandas as pd
 
 from workbench.errors import OptionError
 from workbench.options import Display
+from workbench.report.schema import TABLES
 from workbench.report.summary import Summary
 
 if TYPE_CHECKING:
     from workbench.snakeviz.view import SnakevizView
 
-__all__ = ["TABLES", "Report"]
-
-TABLES = ("functions", "lines", "memory", "timeline", "tasks", "hints")
+__all__ = ["Report"]
 
 
 @dataclass(frozen=True, eq=False)
@@ -118,7 +117,7 @@ class Report:
         """
         from workbench.report.storage import load_report
 
-        return load_report(Path(path))
+        return load_report(Path(path), cls)
 
     def snakeviz(self, *, height: int = 700) -> SnakevizView:
         """Show this profile in snakeviz: `workbench.snakeviz.show(self, height=height)`."""

@@ -10,7 +10,10 @@ from typing import Any
 
 import pandas as pd
 
-__all__ = ["COLUMNS", "frame"]
+__all__ = ["COLUMNS", "TABLES", "frame"]
+
+# The Report's tables, in the order they are saved.
+TABLES = ("functions", "lines", "memory", "timeline", "tasks", "hints")
 
 COLUMNS: dict[str, dict[str, str]] = {
     "functions": {

@@ -12,7 +12,7 @@ import json
 import math
 from dataclasses import asdict
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any, TypeVar
 
 import numpy as np
 import pandas as pd
@@ -20,9 +20,13 @@ import pandas as pd
 from workbench._files import atomic_write
 from workbench.errors import ReportExistsError, ReportFormatError
 from workbench.options import Display, LineMethod, MemoryMode, Plan
-from workbench.report.report import TABLES, Report
-from workbench.report.schema import frame
+from workbench.report.schema import TABLES, frame
 from workbench.report.summary import Summary
+
+if TYPE_CHECKING:  # Report.save and Report.load call in here; the class is passed in
+    from workbench.report.report import Report
+
+    R = TypeVar("R", bound=Report)
 
 __all__ = ["FILES", "load_report", "report_to_json", "save_report"]
 
@@ -82,8 +86,17 @@ def save_report(report: Report, directory: Path, *, overwrite: bool) -> dict[str
     return paths
 
 
-def load_report(path: Path) -> Report:
-    """Read a report.json (or a folder holding one) back into an equal Report."""
+def load_report(path: Path, report_type: type[R]) -> R:
+    """Read a report.json (or a folder holding one) back into an equal Report.
+
+    Parameters:
+        path: the file, or the folder holding it.
+        report_type: the class to build (`Report.load` passes its own).
+
+    Raises:
+        ReportFormatError: the file is not a saved report, or not one of a version this
+            workbench reads.
+    """
     if path.is_dir():
         path = path / FILES["json"]
     try:
@@ -115,7 +128,7 @@ def load_report(path: Path) -> Report:
                 for row in document["tables"].get(name, [])
             ]
             tables[name] = frame(name, rows)
-        return Report(
+        return report_type(
             summary=Summary(**summary),
             profile_data=base64.b64decode(document["profile_data"]),
             display=display,

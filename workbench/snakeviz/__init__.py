@@ -9,11 +9,14 @@ child process (`child`) serves nothing but those profiles, and returns a `Snakev
 from __future__ import annotations
 
 import logging
+from typing import TYPE_CHECKING
 
 from workbench.errors import OptionError, ServerError
-from workbench.report.report import Report
 from workbench.snakeviz.server import snakeviz_server, stop_servers
 from workbench.snakeviz.view import SnakevizView
+
+if TYPE_CHECKING:  # Report.snakeviz() calls in here; only the type is imported
+    from workbench.report.report import Report
 
 __all__ = ["SnakevizView", "show", "stop_servers"]
 

@@ -8,9 +8,11 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from html import escape
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from workbench.report.report import Report
+if TYPE_CHECKING:  # the view shows a Report; only its type is imported
+    from workbench.report.report import Report
+
 
 __all__ = ["SnakevizView"]
 
