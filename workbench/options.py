@@ -55,6 +55,18 @@ def _line_targets(lines: object) -> LineTargets:
     raise OptionError(f"lines={lines!r}: use 'auto', None, or a list of functions")
 
 
+def _one_of(name: str, value: object, choices: tuple[str, ...]) -> None:
+    """Raise OptionError unless `value` is one of `choices`."""
+    if value not in choices:
+        raise OptionError(f"{name}={value!r}: choose one of {', '.join(choices)}")
+
+
+def _whole_number(name: str, value: object) -> None:
+    """Raise OptionError unless `value` is an int of at least 1 (not a bool)."""
+    if not isinstance(value, int) or isinstance(value, bool) or value < 1:
+        raise OptionError(f"{name}={value!r}: use a whole number of at least 1")
+
+
 def _name(target: Callable[..., Any]) -> str:
     return str(getattr(target, "__qualname__", None) or getattr(target, "__name__", target))
 
@@ -86,10 +98,8 @@ class Plan:
     hints: bool = False
 
     def __post_init__(self) -> None:
-        if self.lines not in LINE_METHODS:
-            raise OptionError(f"lines={self.lines!r}: choose one of {', '.join(LINE_METHODS)}")
-        if self.memory not in MEMORY_MODES:
-            raise OptionError(f"memory={self.memory!r}: choose one of {', '.join(MEMORY_MODES)}")
+        _one_of("lines", self.lines, LINE_METHODS)
+        _one_of("memory", self.memory, MEMORY_MODES)
 
     @property
     def sampler(self) -> bool:
@@ -114,8 +124,7 @@ class Display:
     top: int = 20
 
     def __post_init__(self) -> None:
-        if not isinstance(self.top, int) or isinstance(self.top, bool) or self.top < 1:
-            raise OptionError(f"top={self.top!r}: use a whole number of at least 1")
+        _whole_number("top", self.top)
 
 
 @dataclass(frozen=True)
@@ -152,12 +161,9 @@ class ProfileOptions:
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "lines", _line_targets(self.lines))
-        if self.memory not in MEMORY_MODES:
-            raise OptionError(f"memory={self.memory!r}: choose one of {', '.join(MEMORY_MODES)}")
-        for name in ("top", "auto_functions"):
-            value = getattr(self, name)
-            if not isinstance(value, int) or isinstance(value, bool) or value < 1:
-                raise OptionError(f"{name}={value!r}: use a whole number of at least 1")
+        _one_of("memory", self.memory, MEMORY_MODES)
+        _whole_number("top", self.top)
+        _whole_number("auto_functions", self.auto_functions)
         for name in ("sample_interval", "rss_interval"):
             if not float(getattr(self, name)) > 0:
                 raise OptionError(f"{name} must be a positive number of seconds")

@@ -41,31 +41,18 @@ def option_pattern(parser: argparse.ArgumentParser) -> re.Pattern[str]:
     quoted value kept whole); a switch stands alone. A statement that starts like an
     option (`-1 * f()`) is no option: the pattern knows only the parser's flags.
     """
-    actions = [action for action in parser._actions if action.option_strings]
-    short = "".join(
-        re.escape(flag[1])
-        for a in actions
-        if a.nargs != 0
-        for flag in a.option_strings
-        if len(flag) == 2
-    )
-    long = "|".join(
-        re.escape(flag[2:])
-        for a in actions
-        if a.nargs != 0
-        for flag in a.option_strings
-        if flag.startswith("--")
-    )
-    switches = "|".join(
-        re.escape(flag)
-        for a in actions
-        if a.nargs == 0
-        for flag in sorted(a.option_strings, key=len, reverse=True)
-    )
-    return re.compile(
-        rf"""\s*(?P<flag>-[{short}]\s*|--(?:{long})(?:\s+|=))(?P<value>"[^"]*"|'[^']*'|\S+)"""
-        rf"""|\s*(?P<switch>{switches})(?=\s|$)"""
-    )
+    short, long, switches = [], [], []
+    for action in parser._actions:
+        for flag in action.option_strings:
+            if action.nargs == 0:
+                switches.append(re.escape(flag))
+            elif flag.startswith("--"):
+                long.append(re.escape(flag[2:]))
+            else:
+                short.append(re.escape(flag[1]))
+    flag = rf"-[{''.join(short)}]\s*|--(?:{'|'.join(long)})(?:\s+|=)"
+    value = r"""(?P<value>"[^"]*"|'[^']*'|\S+)"""
+    return re.compile(rf"\s*(?P<flag>{flag}){value}|\s*(?P<switch>{'|'.join(switches)})(?=\s|$)")
 
 
 def _label(code: str, is_cell: bool) -> str:
