@@ -50,9 +50,9 @@ def option_pattern(parser: argparse.ArgumentParser) -> re.Pattern[str]:
                 long.append(re.escape(flag[2:]))
             else:
                 short.append(re.escape(flag[1]))
-    flag = rf"-[{''.join(short)}]\s*|--(?:{'|'.join(long)})(?:\s+|=)"
+    valued = rf"-[{''.join(short)}]\s*|--(?:{'|'.join(long)})(?:\s+|=)"
     value = r"""(?P<value>"[^"]*"|'[^']*'|\S+)"""
-    return re.compile(rf"\s*(?P<flag>{flag}){value}|\s*(?P<switch>{'|'.join(switches)})(?=\s|$)")
+    return re.compile(rf"\s*(?P<flag>{valued}){value}|\s*(?P<switch>{'|'.join(switches)})(?=\s|$)")
 
 
 def _label(code: str, is_cell: bool) -> str:
