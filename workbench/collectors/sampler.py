@@ -10,7 +10,9 @@ it, which is the line a person can change.
 
 from __future__ import annotations
 
+import dis
 import signal
+from collections import Counter
 from collections.abc import Callable
 from types import CodeType, FrameType
 from typing import Any
@@ -18,9 +20,11 @@ from typing import Any
 from workbench._paths import is_own_file
 from workbench.collectors.arguments import ArgumentTally
 
-__all__ = ["LineSampler"]
+__all__ = ["LineSampler", "StackKey"]
 
 _ARGUMENT_FRAMES = 4
+_RESUME = dis.opmap["RESUME"]
+StackKey = tuple[str, int, str]  # cProfile's name of a function: (file, first line, name)
 
 
 class LineSampler:
@@ -36,9 +40,14 @@ class LineSampler:
         counts_now: whether a sample taken now belongs to the profiled code; an async
             run says no while its code is suspended (the loop, the kernel run then).
         arguments: where to tally the arguments of the sampled user calls (hints).
+        probe: called on every tick that counts, under the run's own profiler (the
+            calibration's `probe`, which cProfile times).
 
     Attributes:
         counts: samples per (code object, line number).
+        stacks: samples per stack of the profiled code (outermost first, cProfile's names),
+            every frame up to the workbench's own; the correction of cumulative times
+            reads which functions ran under which from them.
         total: every sample taken, in user code or not.
         unavailable: why sampling could not run here (not the main thread, no SIGPROF, or
             another tool owns SIGPROF), else None.
@@ -54,6 +63,7 @@ class LineSampler:
         on_tick: Callable[[], None] | None = None,
         counts_now: Callable[[], bool] | None = None,
         arguments: ArgumentTally | None = None,
+        probe: Callable[[], None] | None = None,
     ) -> None:
         self._is_user_code = is_user_code
         self._interval = interval
@@ -61,12 +71,15 @@ class LineSampler:
         self._on_tick = on_tick
         self._counts_now = counts_now
         self.arguments = arguments
+        self._probe = probe
         self._in_tick = False
         self.lens = "lines (sampled)" if shows_lines else ""
         self._user_files: dict[str, bool] = {}
         self._previous: Any = None
         self._running = False
         self.counts: dict[tuple[CodeType, int], int] = {}
+        self.stacks: Counter[tuple[StackKey, ...]] = Counter()
+        self._keys: dict[CodeType, tuple[StackKey, frozenset[int]]] = {}
         self.total = 0
         self.unavailable: str | None = None
 
@@ -107,33 +120,75 @@ class LineSampler:
                 self._on_tick()
             finally:
                 self._in_tick = False
-        arguments = self.arguments
-        if not self.count_lines and arguments is None:
-            return
         self.total += 1
         if self._counts_now is not None and not self._counts_now():
             return
+        if self._probe is not None:
+            self._probe()
+        if frame is None:
+            return
+        resuming = self._record_stack(frame)
+        # A signal is handled where the interpreter checks for one: at a function's (or
+        # a generator's) first instruction, RESUME, among others. What ran before it
+        # is the caller's line, and cProfile's call hook, which runs just before: never
+        # the `def` line the frame stands on.
+        if self.count_lines:
+            self._count_line(frame.f_back if resuming else frame)
+        if self.arguments is not None:
+            self._observe_arguments(frame, self.arguments)
+
+    def _record_stack(self, frame: FrameType) -> bool:
+        """Count the sample's stack; returns whether the innermost frame is at a RESUME."""
+        keys = self._keys
+        stack: list[StackKey] = []
+        resuming = False
+        current: FrameType | None = frame
+        while current is not None:
+            code = current.f_code
+            if code not in keys:
+                co_code = code.co_code
+                resumes = frozenset(i for i in range(0, len(co_code), 2) if co_code[i] == _RESUME)
+                keys[code] = ((code.co_filename, code.co_firstlineno, code.co_name), resumes)
+            key, resumes = keys[code]
+            if current is frame:
+                resuming = current.f_lasti in resumes
+            if is_own_file(key[0]):
+                break  # our own start/stop code and what called it: not the profiled code
+            stack.append(key)
+            current = current.f_back
+        if stack:
+            self.stacks[tuple(reversed(stack))] += 1
+        return resuming
+
+    def _count_line(self, frame: FrameType | None) -> None:
+        """Count the line of the innermost user frame at or above `frame`."""
         user_files = self._user_files
-        counts = self.counts
-        user_frames = 0
         while frame is not None:
             filename = frame.f_code.co_filename
             if filename not in user_files:
                 user_files[filename] = self._is_user_code(filename)
             if user_files[filename]:
-                if user_frames == 0 and self.count_lines:
-                    key = (_owner(frame), frame.f_lineno or frame.f_code.co_firstlineno)
-                    counts[key] = counts[key] + 1 if key in counts else 1
-                if arguments is None:
-                    return
-                # The innermost user calls, and a few of their callers (a function that
-                # spends its time in user helpers is sampled in them).
+                key = (_owner(frame), frame.f_lineno or frame.f_code.co_firstlineno)
+                self.counts[key] = self.counts.get(key, 0) + 1
+                return
+            if is_own_file(filename):
+                return  # our own start/stop code: never walk up into the caller's cell
+            frame = frame.f_back
+
+    def _observe_arguments(self, frame: FrameType | None, arguments: ArgumentTally) -> None:
+        """Tally the innermost user calls' arguments, and a few of their callers' (a
+        function that spends its time in user helpers is sampled in them)."""
+        user_files = self._user_files
+        user_frames = 0
+        while frame is not None and user_frames < _ARGUMENT_FRAMES:
+            filename = frame.f_code.co_filename
+            if filename not in user_files:
+                user_files[filename] = self._is_user_code(filename)
+            if user_files[filename]:
                 arguments.observe(frame, self.total)
                 user_frames += 1
-                if user_frames == _ARGUMENT_FRAMES:
-                    return
             elif is_own_file(filename):
-                return  # our own start/stop code: never walk up into the caller's cell
+                return
             frame = frame.f_back
 
 
