@@ -8,6 +8,7 @@ from collections.abc import Callable
 from typing import Any
 
 from workbench._paths import RUNNER_FILES, is_own_file
+from workbench.collectors.calibration import PROBED, HookCost, measure_hook_cost
 from workbench.errors import ProfilerBusyError
 
 __all__ = ["FunctionCollector", "StatsDict"]
@@ -62,6 +63,20 @@ def _cells_started_from_outside(
     }
 
 
+def _own_time_under(stats: StatsDict, clean: StatsDict) -> dict[StatsKey, float]:
+    """Per kept function, the seconds its calls into the workbench took (the sampler's
+    signal handler, run inside whatever it interrupted): gone from the table, but still
+    inside the cumulative times of the function and its callers."""
+    hidden: dict[StatsKey, float] = {}
+    for key, entry in stats.items():
+        if key in clean:
+            continue
+        for caller, edge in entry[4].items():
+            if caller in clean:
+                hidden[caller] = hidden.get(caller, 0.0) + edge[3]
+    return hidden
+
+
 def _is_own(key: StatsKey) -> bool:
     """Entries the workbench itself adds: its modules and cProfile's enable/disable."""
     filename, _, name = key
@@ -95,8 +110,8 @@ def _without_own_entries(stats: StatsDict, is_user_code: Callable[[str], bool]) 
         for caller in own.intersection(callers):
             if caller[0] in RUNNER_FILES and is_user_code(key[0]):
                 continue
-            edge = callers[caller]  # (primitive calls, calls, tottime, cumtime)
-            cc, nc, tt, ct = cc - edge[0], nc - edge[1], tt - edge[2], ct - edge[3]
+            edge = callers[caller]  # cProfile's edges: (calls, primitive calls, tt, ct)
+            cc, nc, tt, ct = cc - edge[1], nc - edge[0], tt - edge[2], ct - edge[3]
         if nc <= 0:
             continue  # every call to it was ours
         kept = {caller: value for caller, value in callers.items() if caller not in own}
@@ -126,9 +141,13 @@ class FunctionCollector:
         self.stats: StatsDict = {}
         self.transparent: set[StatsKey] = set()
         self.resume_failed: str | None = None
+        self.cost: HookCost | None = None  # calibrated; see `probed` for the run's own
+        self.hidden: dict[StatsKey, float] = {}
+        self.probed = (0, 0.0)
 
     def start(self) -> None:
-        """Enable cProfile, refusing to displace another profiler."""
+        """Measure what cProfile's hook costs here (`cost`), then enable cProfile,
+        refusing to displace another profiler."""
         monitoring: Any = getattr(sys, "monitoring", None)
         holder = (
             monitoring.get_tool(monitoring.PROFILER_ID)
@@ -140,6 +159,9 @@ class FunctionCollector:
                 f"another profiler ({holder!r}) is running in this thread; finish it "
                 "(e.g. the enclosing %prun or profiling block) before profiling again"
             )
+        # Measured just before the run, outside it: the calibration runs a cProfile of
+        # its own, and 3.12+ allows one at a time.
+        self.cost = measure_hook_cost()
         self._profile = cProfile.Profile()
         self._profile.enable()
         self._enabled = True
@@ -170,7 +192,10 @@ class FunctionCollector:
         # empty profile (code that raised before its first call).
         self._profile.create_stats()
         raw: StatsDict = self._profile.stats  # type: ignore[assignment]
+        if PROBED in raw:  # the sampler's probe: what a call cost inside this run
+            self.probed = (int(raw[PROBED][1]), float(raw[PROBED][2]))
         visible = _without_transparent(raw, self.transparent)
         clean = _without_own_entries(visible, self._is_user_code)
         self.stats = _cells_started_from_outside(visible, clean, self._is_cell)
+        self.hidden = _own_time_under(visible, self.stats)
         self._profile = None

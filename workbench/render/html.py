@@ -95,25 +95,33 @@ def _timeline(view: View) -> str:
 def _icicle(report: Report) -> str:
     """The call tree, user code in orange; tooltips say where each function is."""
     functions = report.functions
+    # (file label, user code?, corrected / raw cumulative time) per (name, first line):
+    # profile.prof keeps cProfile's raw times, the boxes' widths follow the corrected.
     known = {
-        (str(name), int(line)): (str(file), bool(user))
-        for name, line, file, user in zip(
+        (str(name), int(line)): (str(file), bool(user), float(ct) / raw if raw > 0 else 1.0)
+        for name, line, file, user, ct, raw in zip(
             functions["function"],
             functions["line"],
             functions["file"],
             functions["user_code"],
+            functions["cumtime"],
+            functions["raw_cumtime"],
             strict=True,
         )
     }
+    unknown = ("", False, 1.0)
 
     def where(key: tuple[str, int, str]) -> str:
-        file = known.get((key[2], key[1]), ("", False))[0]
+        file = known.get((key[2], key[1]), unknown)[0]
         return f"{file}:{key[1]}" if file else "built-in"
 
     def is_user(key: tuple[str, int, str]) -> bool:
-        return known.get((key[2], key[1]), ("", False))[1]
+        return known.get((key[2], key[1]), unknown)[1]
 
-    return icicle_svg(report.profile_data, where, is_user)
+    def scale(key: tuple[str, int, str]) -> float:
+        return known.get((key[2], key[1]), unknown)[2]
+
+    return icicle_svg(report.profile_data, where, is_user, scale)
 
 
 def render_html(report: Report, display: Display) -> str:

@@ -94,13 +94,31 @@ def _roots(
     return roots
 
 
-def icicle_boxes(profile_data: bytes) -> tuple[list[Box], float, float]:
+def icicle_boxes(
+    profile_data: bytes, scale: Callable[[Key], float] | None = None
+) -> tuple[list[Box], float, float]:
     """The boxes of the call tree, the total seconds, and the seconds left out.
+
+    Parameters:
+        profile_data: cProfile's marshalled stats (raw times).
+        scale: per function, corrected cumulative time / raw (the report's correction
+            of the profiler's bias); None draws the raw times.
 
     Returns:
         (boxes in drawing order, total cumulative seconds of the roots, hidden seconds).
     """
     stats: dict[Key, Any] = marshal.loads(profile_data) if profile_data else {}
+    if scale is not None:
+        stats = {
+            key: (
+                cc,
+                nc,
+                tt,
+                ct * scale(key),
+                {c: (*e[:3], e[3] * scale(key)) for c, e in callers.items()},
+            )
+            for key, (cc, nc, tt, ct, callers) in stats.items()
+        }
     callees = _callees(stats)
     roots = _roots(stats, callees)
     roots.sort(key=lambda r: -r[1])
@@ -141,7 +159,10 @@ def _fmt(seconds: float) -> str:
 
 
 def icicle_svg(
-    profile_data: bytes, where: Callable[[Key], str], is_user: Callable[[Key], bool]
+    profile_data: bytes,
+    where: Callable[[Key], str],
+    is_user: Callable[[Key], bool],
+    scale: Callable[[Key], float] | None = None,
 ) -> str:
     """The icicle as an SVG element ("" for an empty profile).
 
@@ -149,8 +170,9 @@ def icicle_svg(
         profile_data: cProfile's marshalled stats (`Report.profile_data`).
         where: a readable location for a function ("In[3]:12", "pandas/core/frame.py:90").
         is_user: whether a function is the user's code (drawn in the warm colour).
+        scale: see `icicle_boxes`.
     """
-    boxes, total, hidden = icicle_boxes(profile_data)
+    boxes, total, hidden = icicle_boxes(profile_data, scale)
     if not boxes:
         return ""
     depth = max(b.depth for b in boxes) + 1

@@ -70,6 +70,8 @@ def _facts(report: Report) -> tuple[tuple[str, str], ...]:
         ("lenses", ", ".join(s.lenses)),
         ("run", f"Python {s.python_version}, started {s.started_at}"),
     ]
+    if s.correction:
+        facts.insert(facts.index(("calls", f"{s.total_calls:,}")), ("profiler cost", s.correction))
     if s.error:
         facts.insert(0, ("raised", s.error))
     return tuple(facts)

@@ -15,10 +15,13 @@ from dataclasses import dataclass
 
 import pandas as pd
 
+from workbench.collectors.calibration import HookCost
+from workbench.collectors.functions import StatsDict
 from workbench.collectors.lenses import Lenses
 from workbench.hints import Evidence, rank_hints
 from workbench.options import Display
 from workbench.report import tables
+from workbench.report.correction import Correction, correct
 from workbench.report.report import Report
 from workbench.report.summary import build_summary
 
@@ -61,7 +64,13 @@ def build_report(
         display: how the report is shown.
     """
     plan, index = lenses.plan, lenses.index
-    functions = tables.functions_frame(lenses.functions.stats, index)
+    raw = lenses.functions.stats
+    cost = lenses.functions.cost
+    if cost is not None:
+        cost = cost.in_run(*lenses.functions.probed)
+    stacks = lenses.sampler.stacks if lenses.sampler else {}
+    correction = correct(raw, cost, stacks, lenses.functions.hidden)
+    functions = tables.functions_frame(correction.stats, index, raw)
     if plan.lines == "traced" and lenses.lines is not None:
         lines = tables.exact_lines_frame(
             lenses.lines.timings, lenses.lines.unit, clocks.wall, index
@@ -82,7 +91,7 @@ def build_report(
     tasks_table = tables.tasks_frame(tasks.tasks, tasks.started, tasks.stopped, index)
     peak, start = _memory_figures(lenses)
     allocations = [(s.traceback[0].filename, s.traceback[0].lineno, s.size) for s in top_sites]
-    hints, hint_failure = _hints(lenses, tasks_table, clocks, peak, allocations)
+    hints, hint_failure = _hints(lenses, correction.stats, tasks_table, clocks, peak, allocations)
     summary = build_summary(
         label=label,
         wall=clocks.wall,
@@ -97,6 +106,7 @@ def build_report(
         started_at=clocks.started_at,
         exc=exc,
         notes=_notes(lenses) + ((hint_failure,) if hint_failure else ()),
+        cost=_cost(correction, cost, lenses) if cost is not None else None,
     )
     return Report(
         summary=summary,
@@ -106,13 +116,14 @@ def build_report(
         timeline=tables.timeline_frame(lenses.rss.samples if lenses.rss else []),
         tasks=tasks_table,
         hints=hints,
-        profile_data=marshal.dumps(lenses.functions.stats),
+        profile_data=marshal.dumps(raw),  # profile.prof: what cProfile measured
         display=display,
     )
 
 
 def _hints(
     lenses: Lenses,
+    stats: StatsDict,
     tasks_table: pd.DataFrame,
     clocks: Clocks,
     peak: int | None,
@@ -123,7 +134,7 @@ def _hints(
         return tables.frame("hints", []), None
     sampler = lenses.sampler
     evidence = Evidence(
-        stats=lenses.functions.stats,
+        stats=stats,
         tasks=tasks_table,
         wall=clocks.wall,
         cpu=clocks.cpu,
@@ -143,6 +154,26 @@ def _hints(
         log.exception("the hints could not be built")
         failure = f"no hints: building them failed ({type(error).__name__}: {error})"
         return tables.frame("hints", []), failure
+
+
+def _cost(correction: Correction, cost: HookCost, lenses: Lenses) -> tuple[float, str]:
+    """The estimated slowdown and the sentence that says how the times were corrected."""
+    uncorrected = [
+        name
+        for name, active in (
+            ("tracemalloc's cost per allocation", lenses.heap is not None),
+            ("line tracing's cost per line", lenses.lines is not None),
+            ("memory_profiler's cost per line", lenses.memory_lines is not None),
+        )
+        if active
+    ]
+    left = f"; {' and '.join(uncorrected)} not taken out" if uncorrected else ""
+    return correction.slowdown, (
+        f"profiling made this code about {correction.slowdown:.1f}x slower (estimated); "
+        f"function times are corrected for cProfile's cost, calibrated on this machine "
+        f"({cost.describe()}){left}; raw_tottime, raw_cumtime and profile.prof keep "
+        "the raw times"
+    )
 
 
 def _memory_figures(lenses: Lenses) -> tuple[int | None, int | None]:

@@ -24,6 +24,8 @@ COLUMNS: dict[str, dict[str, str]] = {
         "primitive_calls": "int64",
         "tottime": "float64",
         "cumtime": "float64",
+        "raw_tottime": "float64",
+        "raw_cumtime": "float64",
         "share": "float64",
         "user_code": "bool",
     },

@@ -1,8 +1,11 @@
 """Saving and loading Reports: atomic writes that never replace a file unasked.
 
 `report.json` is versioned. Version 2 records the run's `Plan` in its summary and the
-report's display options apart from its data; version 1 files (saved before) are still
-read: their plan is recovered from the names of the lenses that ran.
+report's display options apart from its data; version 3 adds the function table's raw
+times (`raw_tottime`, `raw_cumtime`) beside the corrected ones, and the summary's estimate
+of what profiling cost. Older files are still read: a version 1 plan is recovered from
+the names of the lenses that ran, and the times of versions 1 and 2, never corrected,
+are their own raw times.
 """
 
 from __future__ import annotations
@@ -31,8 +34,10 @@ if TYPE_CHECKING:  # Report.save and Report.load call in here; the class is pass
 __all__ = ["FILES", "load_report", "report_to_json", "save_report"]
 
 FORMAT = "architect-workbench-report"
-VERSION = 2
-READS = (1, 2)
+VERSION = 3
+READS = (1, 2, 3)
+# Columns a version added: absent from the rows of older files.
+_ADDED = {3: {"functions": ("raw_tottime", "raw_cumtime")}}
 FILES = {"prof": "profile.prof", "json": "report.json", "html": "report.html"}
 
 
@@ -121,13 +126,23 @@ def load_report(path: Path, report_type: type[R]) -> R:
             display = Display(**document["display"])
         tables = {}
         for name in TABLES:
-            columns = list(frame(name, []).columns)
+            added = {
+                c
+                for v, tables_added in _ADDED.items()
+                if v > version
+                for c in tables_added.get(name, ())
+            }
+            columns = [c for c in frame(name, []).columns if c not in added]
             rows: list[dict[str, object]] = [
                 {k: (pd.NA if v is None else v) for k, v in zip(columns, row, strict=True)}
                 # Reports saved before the tasks table existed have no "tasks".
                 for row in document["tables"].get(name, [])
             ]
             tables[name] = frame(name, rows)
+        if version < 3:  # times measured before any correction: raw is what they are
+            functions = tables["functions"]
+            functions["raw_tottime"] = functions["tottime"]
+            functions["raw_cumtime"] = functions["cumtime"]
         return report_type(
             summary=Summary(**summary),
             profile_data=base64.b64decode(document["profile_data"]),

@@ -36,6 +36,10 @@ class Summary:
         notes: caveats about this run (for example a lens that could not run here).
         warnings: problems with what was profiled (returned a coroutine never awaited,
             a generator never consumed): the profile misses work.
+        slowdown: how many times longer the profiled code ran than it would have
+            without the profilers, as estimated from cProfile's calibrated cost; None
+            when not estimated (reports saved before the estimate existed).
+        correction: how the function times were corrected, in one sentence.
     """
 
     label: str
@@ -55,6 +59,8 @@ class Summary:
     notes: tuple[str, ...] = ()
     waiting_seconds: float | None = None
     warnings: tuple[str, ...] = ()
+    slowdown: float | None = None
+    correction: str | None = None
 
     @property
     def memory_source(self) -> str:
@@ -101,6 +107,7 @@ def build_summary(
     started_at: str,
     exc: BaseException | None,
     notes: tuple[str, ...],
+    cost: tuple[float, str] | None = None,
 ) -> Summary:
     """Assemble the Summary of one run.
 
@@ -108,6 +115,7 @@ def build_summary(
         waiting: seconds an event loop sat idle in its selector (None: no loop ran).
         memory: (peak bytes, RSS at start); None where not measured.
         exc: the exception the profiled code raised, or None.
+        cost: (estimated slowdown, how the times were corrected); None: not corrected.
     """
     peak, start = memory
     return Summary(
@@ -127,4 +135,6 @@ def build_summary(
         complete=exc is None,
         error=None if exc is None else f"{type(exc).__name__}: {exc}",
         notes=notes,
+        slowdown=cost[0] if cost else None,
+        correction=cost[1] if cost else None,
     )

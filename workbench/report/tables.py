@@ -39,22 +39,29 @@ __all__ = [
 Row = dict[str, Any]
 
 
-def functions_frame(stats: StatsDict, index: SourceIndex) -> pd.DataFrame:
-    """One row per function from cProfile's stats, by own time (tottime), highest first."""
+def functions_frame(stats: StatsDict, index: SourceIndex, raw: StatsDict) -> pd.DataFrame:
+    """One row per function, by own time (tottime), highest first.
+
+    Parameters:
+        stats: the times estimating the unprofiled run (`workbench.report.correction`).
+        raw: the times cProfile measured, same keys (the raw_* columns).
+    """
     total = sum(entry[2] for entry in stats.values()) or 1.0
     rows: list[Row] = [
         {
-            "function": name,
-            "file": index.label(filename),
-            "line": lineno,
+            "function": key[2],
+            "file": index.label(key[0]),
+            "line": key[1],
             "ncalls": nc,
             "primitive_calls": cc,
             "tottime": tt,
             "cumtime": ct,
+            "raw_tottime": raw[key][2],
+            "raw_cumtime": raw[key][3],
             "share": tt / total,
-            "user_code": index.is_user_code(filename),
+            "user_code": index.is_user_code(key[0]),
         }
-        for (filename, lineno, name), (cc, nc, tt, ct, _) in stats.items()
+        for key, (cc, nc, tt, ct, _) in stats.items()
     ]
     rows.sort(key=lambda r: (-float(r["tottime"]), -float(r["cumtime"]), str(r["function"])))
     return frame("functions", rows)

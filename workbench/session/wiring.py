@@ -7,6 +7,7 @@ from typing import TYPE_CHECKING, Any
 
 from workbench.collectors.allocations import AllocationCollector
 from workbench.collectors.arguments import ArgumentTally
+from workbench.collectors.calibration import probe
 from workbench.collectors.functions import FunctionCollector
 from workbench.collectors.lenses import Lenses
 from workbench.collectors.lines import LineCollector
@@ -68,6 +69,7 @@ def wire(options: ProfileOptions, label: str) -> Lenses:
             on_tick=heap.check if heap else None,
             counts_now=tasks.running_profiled_code,
             arguments=ArgumentTally() if plan.evidence else None,
+            probe=probe,
         )
         if plan.sampler
         else None

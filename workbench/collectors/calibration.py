@@ -1,0 +1,301 @@
+"""What cProfile's hook costs on this machine and interpreter, measured around each run.
+
+cProfile pays a fixed cost on every call event and charges part of it to the caller, part
+to the callee, so code that makes many small calls looks far more expensive than it is.
+On 3.11 a profile function also sends every bytecode through the interpreter's tracing
+path, unspecialised, so Python code runs slower as a whole. Small kernels, run unprofiled
+and under a private cProfile, measure those costs: loops of what loops do (arithmetic,
+attributes, dicts, strings, a comprehension: the bytecode slowdown, which differs between
+them, 1.0-3x on 3.11, so their mix is used), and one kernel per kind of call event, which
+costs differently: a Python function called from Python, one called from a builtin (a
+`sorted` key), a generator resumed, a builtin called. Each kind's cost is what the call
+adds under the hook beyond what it adds unprofiled, split into the caller's and the
+callee's part as cProfile splits them. The old pure-Python `profile` module had the idea
+(`calibrate`, a single per-event bias); cProfile never had one.
+
+The function lens measures just before the run (5-12 ms). What counts is what calls cost
+during the run, which differs: a machine's speed drifts (this 2-core VM's by 2x,
+switching every 0.25-1.5 s), and calls inside real code cost more than in small kernels
+(1.2-1.4x on 3.11, measured: caches the code fills). So the sampler calls `probe` on its
+ticks inside the run, cProfile times those calls like any other, and `HookCost.in_run`
+scales the calibrated costs by the ratio of the two probes. (Timing the probe with
+perf_counter in the signal handler instead read 1.2-2.2x over 8 runs while the calls'
+real cost moved 1.0-1.3x; cProfile's own timing of the probed calls tracks it.)
+"""
+
+from __future__ import annotations
+
+import cProfile
+import statistics
+import time
+from dataclasses import dataclass, replace
+
+__all__ = ["PROBED", "EventCost", "HookCost", "measure_hook_cost", "probe"]
+
+_ROUNDS = 3  # per measurement; the minimum of each timing is kept
+_N = 1000  # iterations per kernel: ~30-60 us unprofiled, ~100-300 us profiled
+_PROBE_CALLS = 20  # per sampler tick: ~2-4 us
+_MIN_PROBED = 5 * _PROBE_CALLS
+_SCALE_LIMITS = (0.5, 3.0)  # beyond these the probe measured something else
+
+
+@dataclass(frozen=True)
+class EventCost:
+    """What one kind of call event adds under cProfile, in seconds.
+
+    Attributes:
+        caller: added to the own time of the function that made the call.
+        callee: added to the own time of the function called.
+    """
+
+    caller: float
+    callee: float
+
+    @property
+    def total(self) -> float:
+        """Caller's and callee's part together."""
+        return self.caller + self.callee
+
+
+@dataclass(frozen=True)
+class HookCost:
+    """cProfile's cost per call event and the bytecode slowdown under its hook.
+
+    Attributes:
+        bytecode: how many times slower Python bytecode runs under the hook (>= 1).
+        py: a Python function called from Python code.
+        from_c: a Python function called by a builtin (a key function, a callback).
+        resume: a generator (or generator expression) resumed.
+        c: a builtin function or method called.
+        seconds: how long the measurements took.
+        probed: the own time per call cProfile measured for `probe`'s callee here.
+        scale: the factor `in_run` applied (1: as calibrated).
+    """
+
+    bytecode: float
+    py: EventCost
+    from_c: EventCost
+    resume: EventCost
+    c: EventCost
+    seconds: float = 0.0
+    probed: float = 0.0
+    scale: float = 1.0
+
+    def in_run(self, calls: int, seconds: float) -> HookCost:
+        """The per-call costs as the run's own cProfile paid them.
+
+        The sampler calls `probe` on its ticks inside the run; cProfile timed those
+        calls (`calls` of them, `seconds` of own time in all). Calls inside a real run
+        cost more than in the calibration's small kernels (1.2-1.4x measured on 3.11:
+        caches the profiled code fills), and the machine's speed drifts: the ratio of
+        the two probes carries the calibration over. The bytecode slowdown, a ratio of
+        two speeds, stays. Unchanged with fewer than `_MIN_PROBED` calls.
+        """
+        if calls < _MIN_PROBED or self.probed <= 0:
+            return self
+        low, high = _SCALE_LIMITS
+        factor = min(max(seconds / calls / self.probed, low), high)
+
+        def scaled(event: EventCost) -> EventCost:
+            return EventCost(event.caller * factor, event.callee * factor)
+
+        return replace(
+            self,
+            py=scaled(self.py),
+            from_c=scaled(self.from_c),
+            resume=scaled(self.resume),
+            c=scaled(self.c),
+            scale=factor,
+        )
+
+    def describe(self) -> str:
+        """The figures in one phrase, for the report's summary."""
+        slower = f", Python code {self.bytecode:.1f}x slower" if self.bytecode >= 1.05 else ""
+        return (
+            f"{self.py.total * 1e9:.0f} ns per Python call, "
+            f"{self.c.total * 1e9:.0f} ns per builtin call{slower}"
+        )
+
+
+class _Point:
+    __slots__ = ("x", "y")
+
+    def __init__(self, x: int, y: int) -> None:
+        self.x, self.y = x, y
+
+
+_POINT = _Point(3, 4)
+
+
+def _arith(n: int) -> int:
+    total = 0
+    for i in range(n):
+        total += (i * i + 3) % 7
+    return total
+
+
+def _attrs(n: int) -> int:
+    point, total = _POINT, 0
+    for i in range(n):
+        total += point.x * i - point.y
+    return total
+
+
+def _floats(n: int) -> float:
+    total = 0.0
+    for i in range(n):
+        v = i * 0.001
+        total += v * v * (3.0 - 2.0 * v) if v < 0.5 else v
+    return total
+
+
+def _conversions(n: int) -> int:
+    # Calls of classes (int, bool): no profile event on 3.11, but on 3.12+ every call
+    # is a monitoring event that cProfile's callback inspects, and counts none of.
+    total = 0
+    for i in range(n):
+        total += int(i * 0.5) + bool(i & 1)
+    return total
+
+
+def _dicts(n: int) -> dict[int, int]:
+    seen: dict[int, int] = {}
+    for i in range(n):
+        key = i & 15
+        seen[key] = seen[key] + i if key in seen else i
+    return seen
+
+
+def _strings(n: int) -> list[str]:
+    words = []
+    for i in range(n):
+        words += ["w" + ("x" if i & 1 else "y")]
+    return words
+
+
+def _comprehension(n: int) -> list[int]:
+    return [i * 2 for i in range(n) if i % 3]
+
+
+def _bare(n: int) -> None:
+    for _ in range(n):
+        pass
+
+
+def _ident(value: int) -> int:
+    return value
+
+
+def _key(value: int) -> int:
+    return value
+
+
+def _py_calls(n: int) -> None:
+    call = _ident
+    for i in range(n):
+        call(i)
+
+
+def _c_calls(n: int) -> None:
+    call = abs
+    for i in range(n):
+        call(i)
+
+
+def _resumes(n: int) -> None:
+    for _ in (i for i in range(n)):
+        pass
+
+
+def _from_c(n: int) -> list[int]:
+    return sorted(range(n), key=_key)  # sorted input: n-1 comparisons, n key calls
+
+
+def _probed(value: int) -> int:
+    return value
+
+
+def probe() -> None:
+    """Call an empty function a few times, for cProfile to time: the sampler does it on
+    its ticks inside a run (see `HookCost.in_run`)."""
+    call = _probed
+    for i in range(_PROBE_CALLS):
+        call(i)
+
+
+# cProfile's name for the probed function, to find it among the run's raw statistics.
+PROBED = (_probed.__code__.co_filename, _probed.__code__.co_firstlineno, _probed.__name__)
+
+_LOOPS = (_arith, _floats, _attrs, _dicts, _strings, _comprehension, _conversions)
+_CALLS = (_py_calls, _c_calls, _resumes, _from_c)
+_KERNELS = (*_LOOPS, _bare, *_CALLS)
+# The callee of each call kernel, as cProfile names it.
+_CALLEES = {
+    "_py_calls": "_ident",
+    "_c_calls": "<built-in method builtins.abs>",
+    "_resumes": "<genexpr>",
+    "_from_c": "_key",
+}
+
+
+def _timings() -> tuple[dict[str, float], dict[str, float]]:
+    """Per kernel, its fastest time unprofiled and its fastest (inclusive) time under a
+    private cProfile; per callee, its fastest own time there."""
+    clock = time.perf_counter
+    plain = dict.fromkeys((k.__name__ for k in _KERNELS), float("inf"))
+    hooked: dict[str, float] = {}
+    probed: list[float] = []
+    for _ in range(_ROUNDS):
+        for kernel in _KERNELS:
+            t0 = clock()
+            kernel(_N)
+            plain[kernel.__name__] = min(plain[kernel.__name__], clock() - t0)
+        profile = cProfile.Profile()
+        profile.enable()
+        try:
+            for kernel in _KERNELS:
+                kernel(_N)
+            for _ in range(5):
+                probe()
+        finally:
+            profile.disable()
+        for entry in profile.getstats():
+            code = entry.code
+            name = code if isinstance(code, str) else code.co_name
+            spent = entry.inlinetime if name in _CALLEES.values() else entry.totaltime
+            hooked[name] = min(hooked.get(name, float("inf")), spent)
+            if name == "_probed":
+                probed.append(entry.inlinetime / entry.callcount)
+    hooked["_probed"] = sum(probed) / len(probed)
+    return plain, hooked
+
+
+def measure_hook_cost() -> HookCost:
+    """Measure cProfile's costs now.
+
+    Call it while no other profiler is active (on 3.12+ cProfile refuses to share).
+    """
+    started = time.perf_counter()
+    plain, hooked = _timings()
+    # Each kind of loop counts the same (a geometric mean): none is more typical.
+    slowdowns = [hooked[k.__name__] / plain[k.__name__] for k in _LOOPS]
+    bytecode = max(statistics.geometric_mean(slowdowns), 1.0)
+
+    def event(kernel: str) -> EventCost:
+        # What a call adds under the hook beyond what it adds unprofiled (which slowed
+        # like the rest of the bytecode: the correction divides that out). The callee
+        # does next to nothing, so its own time under the hook is the callee's part.
+        extra = hooked[kernel] - hooked["_bare"] - bytecode * (plain[kernel] - plain["_bare"])
+        total = max(extra, 0.0) / _N
+        callee = min(hooked.get(_CALLEES[kernel], 0.0) / _N, total)
+        return EventCost(caller=total - callee, callee=callee)
+
+    return HookCost(
+        bytecode=bytecode,
+        py=event("_py_calls"),
+        from_c=event("_from_c"),
+        resume=event("_resumes"),
+        c=event("_c_calls"),
+        seconds=time.perf_counter() - started,
+        probed=hooked["_probed"],
+    )

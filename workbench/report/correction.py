@@ -1,0 +1,188 @@
+"""Estimate the unprofiled times from cProfile's raw ones: take the hook's cost back out.
+
+cProfile charges every call event's cost to the functions around it, so a stage of many
+tiny calls looks far bigger than it is ("function bias"). With the calibrated cost per
+event (`HookCost`) and cProfile's exact call counts, a function's own time is corrected
+exactly where the cost lands: a function's own calls cost it the callee's part, the calls
+it makes cost it the caller's part (each by its kind: a call from Python, from a builtin,
+a generator's resumption, a builtin's call), and on 3.11 its bytecode ran `bytecode`
+times slower.
+
+A function's cumulative time loses the overhead of everything that ran under it. Which
+functions ran under which is what pstats cannot say where a function has several callers
+(a shared builtin such as `sum` or `sorted` between a stage and its callees): the CPU-time
+sampler's stacks can, so each function's overhead is shared among its ancestors by the
+stacks it was sampled in; a function never sampled (too short to matter much) follows
+its callers in proportion to their cumulative time along pstats' edges.
+
+Guarantees, whatever the input: no time becomes negative or larger than measured, and a
+function's cumulative time stays at least its own.
+"""
+
+from __future__ import annotations
+
+from collections import Counter, defaultdict
+from collections.abc import Mapping
+from dataclasses import dataclass
+
+from workbench.collectors.calibration import EventCost, HookCost
+from workbench.collectors.functions import StatsDict, StatsKey
+from workbench.report.propagation import flow_up
+
+__all__ = ["Correction", "Stacks", "correct"]
+
+# Sampled stacks, outermost frame first, each with its number of samples.
+Stacks = Mapping[tuple[StatsKey, ...], int]
+
+
+@dataclass(frozen=True)
+class Correction:
+    """The corrected statistics and what the hook cost this run.
+
+    Attributes:
+        stats: pstats' layout with own and cumulative times (and the edges' times)
+            estimating the unprofiled run; call counts unchanged.
+        raw_seconds: the summed own times cProfile measured.
+        seconds: the summed own times estimated without the profiler.
+    """
+
+    stats: StatsDict
+    raw_seconds: float
+    seconds: float
+
+    @property
+    def slowdown(self) -> float:
+        """How many times longer the profiled code ran than it would have unprofiled."""
+        return self.raw_seconds / self.seconds if self.seconds > 0 else 1.0
+
+
+def _is_builtin(key: StatsKey) -> bool:
+    return key[0] == "~"
+
+
+def _event(cost: HookCost, caller: StatsKey | None, callee: StatsKey) -> EventCost:
+    """The kind of call event a call from `caller` (None: from outside) to `callee` is."""
+    if _is_builtin(callee):
+        return cost.c
+    if callee[2] == "<genexpr>":
+        return cost.resume
+    if caller is not None and _is_builtin(caller):
+        return cost.from_c
+    return cost.py
+
+
+def own_times(stats: StatsDict, cost: HookCost) -> dict[StatsKey, float]:
+    """Each function's own time without the hook's cost, within [0, measured].
+
+    Every call is charged by its kind (see `HookCost`): the caller's part to the caller,
+    the callee's part to the callee; calls from outside the profile (no edge) are
+    charged as calls from Python.
+    """
+    charged: dict[StatsKey, float] = dict.fromkeys(stats, 0.0)
+    for callee, (_, calls, _, _, callers) in stats.items():
+        outside = calls
+        for caller, edge in callers.items():
+            event = _event(cost, caller, callee)
+            n = edge[0]  # cProfile's edges: (calls, primitive calls, tt, ct)
+            outside -= n
+            charged[callee] += n * event.callee
+            if caller in charged:
+                charged[caller] += n * event.caller
+        charged[callee] += max(outside, 0) * _event(cost, None, callee).callee
+    own: dict[StatsKey, float] = {}
+    for key, (_, _, tottime, _, _) in stats.items():
+        estimate = tottime - charged[key]
+        if not _is_builtin(key):
+            estimate /= cost.bytecode
+        own[key] = min(max(estimate, 0.0), tottime)
+    return own
+
+
+def _sampled_ancestors(
+    stats: StatsDict, stacks: Stacks
+) -> tuple[Counter[StatsKey], dict[StatsKey, Counter[StatsKey]]]:
+    """Per function: the samples it was on the stack in, and how many of those had each
+    other function as a caller (somewhere above its innermost call)."""
+    on_stack: Counter[StatsKey] = Counter()
+    under: dict[StatsKey, Counter[StatsKey]] = defaultdict(Counter)
+    for stack, samples in stacks.items():
+        first: dict[StatsKey, int] = {}
+        last: dict[StatsKey, int] = {}
+        for depth, key in enumerate(stack):
+            if key in stats:
+                first.setdefault(key, depth)
+                last[key] = depth
+        for key, innermost in last.items():
+            on_stack[key] += samples
+            ancestors = under[key]
+            for other, outermost in first.items():
+                if outermost < innermost and other != key:
+                    ancestors[other] += samples
+    return on_stack, under
+
+
+def _overhead_under(
+    stats: StatsDict, overhead: dict[StatsKey, float], stacks: Stacks
+) -> dict[StatsKey, float]:
+    """Per function, the overhead of everything that ran under it (its own included).
+
+    A sampled function's overhead reaches its Python callers as the stacks it was
+    sampled in say; everything else (an unsampled function's, and what reaches a
+    builtin, which has no frame in a stack) follows pstats' edges.
+    """
+    on_stack, ancestors = _sampled_ancestors(stats, stacks)
+    unsampled = {key: spent for key, spent in overhead.items() if not on_stack[key]}
+    along_all, along_unsampled = flow_up(stats, overhead, unsampled)
+    sampled: dict[StatsKey, float] = defaultdict(float)
+    for key, samples in on_stack.items():
+        spent = overhead[key]
+        if spent <= 0:
+            continue
+        sampled[key] += spent
+        for ancestor, n in ancestors[key].items():
+            sampled[ancestor] += spent * n / samples
+    return {
+        key: along_all[key] if _is_builtin(key) else along_unsampled[key] + sampled[key]
+        for key in stats
+    }
+
+
+def correct(
+    stats: StatsDict,
+    cost: HookCost | None,
+    stacks: Stacks,
+    hidden: Mapping[StatsKey, float] | None = None,
+) -> Correction:
+    """cProfile's statistics with the hook's cost taken out.
+
+    Parameters:
+        stats: cProfile's statistics (pstats' layout), the workbench's entries removed.
+        cost: the calibrated cost of the hook; None leaves the times as measured.
+        stacks: the CPU-time sampler's stacks of the run (may be empty).
+        hidden: seconds the workbench's own code ran inside each function (the
+            sampler's handler), taken out of the cumulative times too.
+
+    Returns:
+        The corrected statistics and the run's measured and estimated own-time totals.
+    """
+    raw_total = sum(entry[2] for entry in stats.values())
+    if cost is None:
+        return Correction(stats, raw_total, raw_total)
+    own = own_times(stats, cost)
+    hidden = hidden or {}
+    overhead = {key: entry[2] - own[key] + hidden.get(key, 0.0) for key, entry in stats.items()}
+    under = _overhead_under(stats, overhead, stacks)
+    cumulative = {
+        key: min(max(entry[3] - under[key], own[key]), max(entry[3], own[key]))
+        for key, entry in stats.items()
+    }
+    corrected: StatsDict = {}
+    for key, (cc, nc, tt, ct, callers) in stats.items():
+        own_ratio = own[key] / tt if tt > 0 else 1.0
+        cum_ratio = cumulative[key] / ct if ct > 0 else 1.0
+        edges = {
+            caller: (e[0], e[1], e[2] * own_ratio, e[3] * cum_ratio)
+            for caller, e in callers.items()
+        }
+        corrected[key] = (cc, nc, own[key], cumulative[key], edges)
+    return Correction(corrected, raw_total, sum(own.values()))
