@@ -55,7 +55,8 @@ $(VENV_BENCH)/.installed: pyproject.toml benchmarks/requirements.txt
 		-e . -r benchmarks/requirements.txt
 	touch $@
 
-# Minutes: every tool on every workload, 5 A/B pairs each; writes benchmarks/RESULTS.md.
+# About 24 minutes: every tool on every workload, 5 A/B pairs each, and every stage's share on
+# the accuracy workloads; writes benchmarks/RESULTS.md.
 bench: $(VENV_BENCH)/.installed
 	$(VENV_BENCH)/bin/python benchmarks/run.py
 

@@ -8,7 +8,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from benchmarks.workloads import WORKLOADS
+from benchmarks.workloads import ACCURACY, WORKLOADS
 
 if __name__ == "__main__":
-    WORKLOADS[sys.argv[1]].prepare(float(sys.argv[2]))()
+    (WORKLOADS | ACCURACY)[sys.argv[1]].prepare(float(sys.argv[2]))()

@@ -7,6 +7,8 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Protocol
 
+from benchmarks import accuracy as stage_accuracy
+
 MiB = 1 << 20
 
 
@@ -30,6 +32,8 @@ class Results:
     exact_peak: float | None = None
     max_rss: int | None = None
     failures: list[str] = field(default_factory=list)
+    accuracy: stage_accuracy.Accuracy | None = None  # every stage's share, per tool
+    seconds: float = 0.0  # how long the whole run took
 
     def fail(self, tool: str, workload: str, why: str) -> None:
         self.ratios.setdefault(tool, {}).setdefault(workload, [])
@@ -74,14 +78,15 @@ def _verdict(holds: bool) -> str:
 def render(
     results: Results, tools: Sequence[NamedTool], workloads: list[str], machine: str, day: str
 ) -> str:
-    """RESULTS.md: overhead table, targets, hot-stage accuracy, peak memory."""
+    """RESULTS.md: overhead table, targets, every stage's share, W4's hot stage, peaks."""
     out = [
         "# Benchmark results",
         "",
         f"Measured {day} on {machine}, by `make bench` (scale {results.scale}, "
         f"{results.reps} A/B pairs per cell). Workloads: `benchmarks/workloads/`, about "
-        "0.5 s each unprofiled at scale 1, 0.35 s at the default 0.7, so that 12 tools x 7 "
-        "workloads x 5 pairs fit in 15 minutes on 2 cores.",
+        "0.5 s each unprofiled at scale 1, 0.35 s at the default 0.7; with the accuracy "
+        f"tables (3 workloads, {results.reps} repetitions) this run took "
+        f"{results.seconds / 60:.0f} minutes on 2 cores.",
         "",
         "## Overhead: profiled wall / unprofiled wall",
         "",
@@ -110,8 +115,12 @@ def render(
         out += ["", "Failed runs (their cells say so; medians use the other workloads):", ""]
         out += [f"- {failure}" for failure in results.failures]
     out += ["", "## Targets", "", *_targets(results, workloads)]
-    out += ["", "## Accuracy: the W4 hot stage's share of the stages' time", ""]
+    if results.accuracy is not None:
+        out += ["", *stage_accuracy.render(results.accuracy, results.reps)]
+    out += ["", "## Accuracy: the W4 hot stage's share, every tool (overhead runs)", ""]
     out += [
+        "From the overhead table's runs; the workbench rows use its line sampler's view",
+        "where it lists the stages (cProfile's cumtime otherwise), unlike the tables above.",
         f"Truth (per-stage perf_counter, unprofiled, median of {results.reps}): "
         f"{results.truth_share * 100:.1f}%.",
         "",
@@ -200,4 +209,6 @@ def _targets(results: Results, workloads: list[str]) -> list[str]:
             f"- Exact memory mode's peak within 2% of tracemalloc alone: {error:.2f}% off - "
             f"{_verdict(error <= 2)}."
         )
+    if r.accuracy is not None:
+        lines += stage_accuracy.targets(r.accuracy)
     return lines

@@ -3,7 +3,8 @@
 For every workload and tool it alternates an unprofiled run (A) and a profiled run (B),
 `--reps` times, and reports B/A: median and range. Drift of the machine hits A and B
 alike. It also measures the W4 hot stage's share (truth: per-stage perf_counter,
-unprofiled) and the W3 peak memory each tool reports, then writes RESULTS.md.
+unprofiled) and the W3 peak memory each tool reports, then every stage's share on the
+accuracy workloads by the workbench and the anchors (`accuracy`), and writes RESULTS.md.
 """
 
 from __future__ import annotations
@@ -21,9 +22,10 @@ from types import ModuleType
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from benchmarks import report
-from benchmarks.tools import TOOLS, Measure, Tool, max_rss, tracemalloc_tool
-from benchmarks.workloads import WORKLOADS, pipeline
+from benchmarks import accuracy, report
+from benchmarks.tools import TOOLS, Measure, Tool, tracemalloc_tool
+from benchmarks.whole_program import describe, max_rss
+from benchmarks.workloads import ACCURACY, WORKLOADS, pipeline
 
 
 def _prepared(name: str, workload: ModuleType, scale: float) -> Callable[[], object]:
@@ -53,7 +55,7 @@ def measure(
                 try:
                     b: Measure = tool.run(fn, workload)
                 except Exception as error:  # a crashing anchor must not sink the others
-                    results.fail(tool.name, name, _describe(error))
+                    results.fail(tool.name, name, describe(error))
                     continue
                 results.add(tool.name, name, b.wall / a.wall, b.hot_share, b.peak)
             log(f"{name}: repetition {rep + 1}/{reps} done")
@@ -69,15 +71,6 @@ def measure(
     return results
 
 
-def _describe(error: Exception) -> str:
-    """One line about a tool's failure, with the end of a subprocess's error output."""
-    stderr = getattr(error, "stderr", None)
-    if isinstance(stderr, bytes):
-        stderr = stderr.decode(errors="replace")
-    tail = " | ".join(str(stderr or "").strip().splitlines()[-2:])
-    return f"{type(error).__name__}: {error}" + (f" ({tail})" if tail else "")
-
-
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument(
@@ -87,6 +80,12 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--out", type=Path, default=Path(__file__).parent / "RESULTS.md")
     parser.add_argument("--smoke", action="store_true", help="tiny scale, 1 repetition")
     parser.add_argument("--workloads", nargs="*", default=list(WORKLOADS))
+    parser.add_argument(
+        "--accuracy",
+        nargs="*",
+        default=list(ACCURACY),
+        help="workloads for every stage's share (none: skip that part)",
+    )
     args = parser.parse_args(argv)
     if args.smoke:
         args.scale, args.reps = 0.01, 1
@@ -96,6 +95,9 @@ def main(argv: list[str] | None = None) -> int:
         print(f"[{time.perf_counter() - started:6.1f} s] {message}", flush=True)
 
     results = measure(TOOLS, args.workloads, args.scale, args.reps, log)
+    if args.accuracy:
+        results.accuracy = accuracy.measure(args.accuracy, args.scale, args.reps, args.smoke, log)
+    results.seconds = time.perf_counter() - started
     machine = f"{platform.machine()}, {_cpu()}, Python {platform.python_version()}"
     text = report.render(results, TOOLS, args.workloads, machine, date.today().isoformat())
     print(text)

@@ -3,14 +3,12 @@
 A tool returns its wall time and, where it can tell them, the share of time it gives the
 W4 hot stage and the peak memory it reports. In-process tools are timed with
 perf_counter around the profiled call only; whole-program tools (Scalene) are timed as
-subprocesses against the same program run unprofiled.
+subprocesses against the same program run unprofiled (`whole_program`).
 """
 
 from __future__ import annotations
 
 import cProfile
-import json
-import os
 import subprocess
 import sys
 import tempfile
@@ -24,8 +22,7 @@ from types import ModuleType
 from typing import Any
 
 import workbench
-
-ENTRY = str(Path(__file__).resolve().parent / "entry.py")
+from benchmarks import whole_program
 
 
 @dataclass
@@ -168,63 +165,20 @@ def _scalene(cpu_only: bool) -> Callable[[Callable[[], object], ModuleType], Mea
     def run(fn: Callable[[], object], workload: ModuleType) -> Measure:
         name, scale = fn.__workload__  # type: ignore[attr-defined]
         with tempfile.TemporaryDirectory() as folder:
-            out = Path(folder) / "profile.json"
-            command = [sys.executable, "-m", "scalene", "run", "-o", str(out)]
-            command += ["--cpu-only"] if cpu_only else []
-            command += [ENTRY, "---", name, str(scale)]
-            t0 = time.perf_counter()
-            subprocess.run(command, check=True, capture_output=True, cwd=folder)
-            wall = time.perf_counter() - t0
-            share = _scalene_share(out, workload)
+            wall, out = whole_program.scalene(name, scale, Path(folder), cpu_only)
+            share = _stage_share(whole_program.scalene_stage_times(out, workload), workload)
         return Measure(wall, share)
 
     return run
-
-
-def _scalene_share(path: Path, workload: ModuleType) -> float | None:
-    if not getattr(workload, "STAGES", None) or not path.exists():
-        return None
-    data = json.loads(path.read_text())
-    own: dict[str, float] = {}  # Scalene reports each function's own CPU share
-    source = str(Path(workload.__file__).resolve())
-    for filename, info in data.get("files", {}).items():
-        if str(Path(filename).resolve()) != source:
-            continue  # a function of the same name elsewhere is not a stage
-        for function in info.get("functions", []):
-            name = str(function.get("line", "")).split(".")[-1]
-            percent = float(function.get("n_cpu_percent_python", 0)) + float(
-                function.get("n_cpu_percent_c", 0)
-            )
-            own[name] = own.get(name, 0.0) + percent
-    stages = {
-        stage: sum(own.get(part, 0.0) for part in parts)
-        for stage, parts in workload.STAGE_PARTS.items()
-    }
-    return _stage_share({k: v for k, v in stages.items() if v > 0}, workload)
 
 
 def python_subprocess(fn: Callable[[], object], workload: ModuleType) -> Measure:
     """The unprofiled twin of the whole-program tools: the same program, plain Python."""
     name, scale = fn.__workload__  # type: ignore[attr-defined]
     t0 = time.perf_counter()
-    subprocess.run([sys.executable, ENTRY, name, str(scale)], check=True, capture_output=True)
+    command = [sys.executable, whole_program.ENTRY, name, str(scale)]
+    subprocess.run(command, check=True, capture_output=True)
     return Measure(time.perf_counter() - t0)
-
-
-def max_rss(name: str, scale: float) -> int | None:
-    """/usr/bin/time -v's maximum resident set size of the workload run alone, in bytes."""
-    if not os.path.exists("/usr/bin/time"):
-        return None
-    done = subprocess.run(
-        ["/usr/bin/time", "-v", sys.executable, ENTRY, name, str(scale)],
-        check=True,
-        capture_output=True,
-        text=True,
-    )
-    for line in done.stderr.splitlines():
-        if "Maximum resident set size" in line:
-            return int(line.split(":")[1]) * 1024
-    return None
 
 
 @dataclass(frozen=True)
