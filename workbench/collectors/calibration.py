@@ -1,26 +1,21 @@
 """What cProfile's hook costs on this machine and interpreter, measured around each run.
 
-cProfile pays a fixed cost on every call event and charges part of it to the caller, part
-to the callee, so code that makes many small calls looks far more expensive than it is.
-On 3.11 a profile function also sends every bytecode through the interpreter's tracing
-path, unspecialised, so Python code runs slower as a whole. Small kernels, run unprofiled
-and under a private cProfile, measure those costs: loops of what loops do (arithmetic,
-attributes, dicts, strings, a comprehension: the bytecode slowdown, which differs between
-them, 1.0-3x on 3.11, so their mix is used), and one kernel per kind of call event, which
-costs differently: a Python function called from Python, one called from a builtin (a
-`sorted` key), a generator resumed, a builtin called. Each kind's cost is what the call
-adds under the hook beyond what it adds unprofiled, split into the caller's and the
-callee's part as cProfile splits them. The old pure-Python `profile` module had the idea
-(`calibrate`, a single per-event bias); cProfile never had one.
+cProfile pays a fixed cost on every call event, part charged to the caller, part to the
+callee, so code of many small calls looks far slower than it is; on 3.11 its hook also
+runs every bytecode unspecialised, so Python code slows as a whole. Small kernels, timed
+unprofiled and under a private cProfile, measure both: loops of several kinds (the
+bytecode slowdown differs between them, 1.3-2.5x on 3.11, so their mix is used) and one
+kernel per kind of call event (a Python call from Python, one from a builtin such as a
+`sorted` key, a generator's resumption, a builtin's call): what each adds under the hook
+beyond what it adds unprofiled, split as cProfile splits it. The old pure-Python
+`profile` module had the idea (`calibrate`, one per-event bias); cProfile never had one.
 
-The function lens measures just before the run (5-12 ms). What counts is what calls cost
-during the run, which differs: a machine's speed drifts (this 2-core VM's by 2x,
-switching every 0.25-1.5 s), and calls inside real code cost more than in small kernels
-(1.2-1.4x on 3.11, measured: caches the code fills). So the sampler calls `probe` on its
-ticks inside the run, cProfile times those calls like any other, and `HookCost.in_run`
-scales the calibrated costs by the ratio of the two probes. (Timing the probe with
-perf_counter in the signal handler instead read 1.2-2.2x over 8 runs while the calls'
-real cost moved 1.0-1.3x; cProfile's own timing of the probed calls tracks it.)
+The function lens measures just before the run (5-12 ms). Calls during the run cost
+otherwise: the machine's speed drifts (this 2-core VM's by 2x, every 0.25-1.5 s) and calls
+inside real code cost more than in kernels (1.2-1.4x on 3.11). So the sampler calls
+`probe` on its ticks, the run's cProfile times those calls like any other, and
+`HookCost.in_run` scales the calibration by the two probes' ratio. (A probe timed with
+perf_counter in the signal handler read 1.2-2.2x off over 8 runs: not used.)
 """
 
 from __future__ import annotations
