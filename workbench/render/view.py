@@ -62,16 +62,16 @@ def _facts(report: Report) -> tuple[tuple[str, str], ...]:
                 "the event loop idle, waiting for I/O or timers",
             )
         )
+    facts.append(("peak memory", peak))
+    if s.correction:
+        facts.append(("profiler cost", s.correction))
     facts += [
-        ("peak memory", peak),
         ("calls", f"{s.total_calls:,}"),
         ("hottest function", s.hottest_function or "none"),
         ("hottest line", s.hottest_line or "none"),
         ("lenses", ", ".join(s.lenses)),
         ("run", f"Python {s.python_version}, started {s.started_at}"),
     ]
-    if s.correction:
-        facts.insert(facts.index(("calls", f"{s.total_calls:,}")), ("profiler cost", s.correction))
     if s.error:
         facts.insert(0, ("raised", s.error))
     return tuple(facts)
