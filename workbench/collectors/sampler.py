@@ -139,35 +139,37 @@ class LineSampler:
 
     def _record_stack(self, frame: FrameType) -> bool:
         """Count the sample's stack; returns whether the innermost frame is at a RESUME."""
-        keys = self._keys
         stack: list[StackKey] = []
-        resuming = False
         current: FrameType | None = frame
         while current is not None:
-            code = current.f_code
-            if code not in keys:
-                co_code = code.co_code
-                resumes = frozenset(i for i in range(0, len(co_code), 2) if co_code[i] == _RESUME)
-                keys[code] = ((code.co_filename, code.co_firstlineno, code.co_name), resumes)
-            key, resumes = keys[code]
-            if current is frame:
-                resuming = current.f_lasti in resumes
+            key = self._describe(current.f_code)[0]
             if is_own_file(key[0]):
                 break  # our own start/stop code and what called it: not the profiled code
             stack.append(key)
             current = current.f_back
         if stack:
             self.stacks[tuple(reversed(stack))] += 1
-        return resuming
+        return frame.f_lasti in self._describe(frame.f_code)[1]
+
+    def _describe(self, code: CodeType) -> tuple[StackKey, frozenset[int]]:
+        """cProfile's name for `code` and the offsets of its RESUME instructions, once."""
+        if code not in self._keys:
+            co_code = code.co_code
+            resumes = frozenset(i for i in range(0, len(co_code), 2) if co_code[i] == _RESUME)
+            self._keys[code] = ((code.co_filename, code.co_firstlineno, code.co_name), resumes)
+        return self._keys[code]
+
+    def _is_user(self, filename: str) -> bool:
+        """Whether `filename` is user code (asked once per file)."""
+        if filename not in self._user_files:
+            self._user_files[filename] = self._is_user_code(filename)
+        return self._user_files[filename]
 
     def _count_line(self, frame: FrameType | None) -> None:
         """Count the line of the innermost user frame at or above `frame`."""
-        user_files = self._user_files
         while frame is not None:
             filename = frame.f_code.co_filename
-            if filename not in user_files:
-                user_files[filename] = self._is_user_code(filename)
-            if user_files[filename]:
+            if self._is_user(filename):
                 key = (_owner(frame), frame.f_lineno or frame.f_code.co_firstlineno)
                 self.counts[key] = self.counts.get(key, 0) + 1
                 return
@@ -178,13 +180,10 @@ class LineSampler:
     def _observe_arguments(self, frame: FrameType | None, arguments: ArgumentTally) -> None:
         """Tally the innermost user calls' arguments, and a few of their callers' (a
         function that spends its time in user helpers is sampled in them)."""
-        user_files = self._user_files
         user_frames = 0
         while frame is not None and user_frames < _ARGUMENT_FRAMES:
             filename = frame.f_code.co_filename
-            if filename not in user_files:
-                user_files[filename] = self._is_user_code(filename)
-            if user_files[filename]:
+            if self._is_user(filename):
                 arguments.observe(frame, self.total)
                 user_frames += 1
             elif is_own_file(filename):
