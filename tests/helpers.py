@@ -18,6 +18,24 @@ import psutil
 LATENCY = 0.05  # seconds the test HTTP server takes per response
 
 
+def hook_cost() -> Any:
+    """A fixed `HookCost` for the correction's arithmetic: exact numbers in and out.
+
+    Python code runs 2x slower; per event (caller's part, callee's part) in ns: a call
+    from Python 100/50, from a builtin 70/50, a resumption 60/80, a builtin's 40/30.
+    """
+    from workbench.collectors.calibration import EventCost, HookCost
+
+    ns = 1e-9
+    return HookCost(
+        bytecode=2.0,
+        py=EventCost(100 * ns, 50 * ns),
+        from_c=EventCost(70 * ns, 50 * ns),
+        resume=EventCost(60 * ns, 80 * ns),
+        c=EventCost(40 * ns, 30 * ns),
+    )
+
+
 def body(i: int) -> str:
     """The exact text the test server answers for /records/<i>."""
     from workbench.demo.api import record

@@ -16,18 +16,13 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 import workbench
+from tests.helpers import hook_cost
 from workbench.collectors.calibration import EventCost, HookCost, measure_hook_cost
 from workbench.collectors.functions import StatsDict, StatsKey
 from workbench.report.correction import correct
 
 NS = 1e-9
-COST = HookCost(
-    bytecode=2.0,
-    py=EventCost(100 * NS, 50 * NS),
-    from_c=EventCost(70 * NS, 50 * NS),
-    resume=EventCost(60 * NS, 80 * NS),
-    c=EventCost(40 * NS, 30 * NS),
-)
+COST: HookCost = hook_cost()
 STAGE_A: StatsKey = ("pipe.py", 1, "stage_a")
 STAGE_B: StatsKey = ("pipe.py", 10, "stage_b")
 HELPER: StatsKey = ("pipe.py", 20, "helper")

@@ -2,15 +2,17 @@
 
 cProfile pays a fixed cost on every call event, part charged to the caller, part to the
 callee, so code of many small calls looks far slower than it is; on 3.11 its hook also
-runs every bytecode unspecialised, so Python code slows as a whole. Small kernels, timed
-unprofiled and under a private cProfile, measure both: loops of several kinds (the
-bytecode slowdown differs between them, 1.3-2.5x on 3.11, so their mix is used) and one
-kernel per kind of call event (a Python call from Python, one from a builtin such as a
-`sorted` key, a generator's resumption, a builtin's call): what each adds under the hook
-beyond what it adds unprofiled, split as cProfile splits it. The old pure-Python
-`profile` module had the idea (`calibrate`, one per-event bias); cProfile never had one.
+runs every bytecode unspecialised, so Python code slows as a whole. Small kernels
+(`hook_kernels`), timed unprofiled and under a private cProfile, measure both: loops of
+several kinds (the bytecode slowdown differs between them, 1.3-2.5x on 3.11, so their mix
+is used), one kernel per kind of call event (a Python call from Python, one from a
+builtin such as a `sorted` key, a generator's resumption, a builtin's call): what each
+adds under the hook beyond what it adds unprofiled, split as cProfile splits it; and the
+same calls spread over many functions, which cost more (`HookCost.lookup_factor`). The
+old pure-Python `profile` module had the idea (`calibrate`, one per-event bias); cProfile
+never had one.
 
-The function lens measures just before the run (5-12 ms). Calls during the run cost
+The function lens measures just before the run (10-20 ms). Calls during the run cost
 otherwise: the machine's speed drifts (this 2-core VM's by 2x, every 0.25-1.5 s) and calls
 inside real code cost more than in kernels (1.2-1.4x on 3.11). So the sampler calls
 `probe` on its ticks, the run's cProfile times those calls like any other, and
@@ -21,16 +23,27 @@ perf_counter in the signal handler read 1.2-2.2x off over 8 runs: not used.)
 from __future__ import annotations
 
 import cProfile
+import math
 import statistics
 import time
 from dataclasses import dataclass, replace
+
+from workbench.collectors.hook_kernels import (
+    CALLEES,
+    KERNELS,
+    LOOPS,
+    PROBE_CALLS,
+    PROBED,
+    SPREAD,
+    probe,
+)
 
 __all__ = ["PROBED", "EventCost", "HookCost", "measure_hook_cost", "probe"]
 
 _ROUNDS = 3  # per measurement; the minimum of each timing is kept
 _N = 1000  # iterations per kernel: ~30-60 us unprofiled, ~100-300 us profiled
-_PROBE_CALLS = 20  # per sampler tick: ~2-4 us
-_MIN_PROBED = 5 * _PROBE_CALLS
+_MIN_PROBED = 5 * PROBE_CALLS
+_SPREAD_LIMITS = (1.0, 3.0)
 _SCALE_LIMITS = (0.5, 3.0)  # beyond these the probe measured something else
 
 
@@ -65,6 +78,8 @@ class HookCost:
         seconds: how long the measurements took.
         probed: the own time per call cProfile measured for `probe`'s callee here.
         scale: the factor `in_run` applied (1: as calibrated).
+        spread: how many times more a call costs when calls spread over `SPREAD`
+            distinct functions than when one function is called over and over.
     """
 
     bytecode: float
@@ -75,6 +90,7 @@ class HookCost:
     seconds: float = 0.0
     probed: float = 0.0
     scale: float = 1.0
+    spread: float = 1.0
 
     def in_run(self, calls: int, seconds: float) -> HookCost:
         """The per-call costs as the run's own cProfile paid them.
@@ -89,8 +105,22 @@ class HookCost:
         if calls < _MIN_PROBED or self.probed <= 0:
             return self
         low, high = _SCALE_LIMITS
-        factor = min(max(seconds / calls / self.probed, low), high)
+        return self._scaled(min(max(seconds / calls / self.probed, low), high))
 
+    def lookup_factor(self, functions: float) -> float:
+        """How many times the calibrated cost a call event costs when the calls spread
+        over `functions` distinct functions (1: one function called over and over).
+
+        cProfile looks every event's function up in a tree of all the functions seen
+        (and the caller's own tree of callees), so the cost grows with how many share
+        the calls: interpolated in the logarithm from one function (the kernels) to
+        `SPREAD` (the spread kernel), and held beyond.
+        """
+        if functions <= 1 or self.spread <= 1:
+            return 1.0
+        return 1.0 + (self.spread - 1.0) * min(math.log(functions) / math.log(SPREAD), 1.0)
+
+    def _scaled(self, factor: float) -> HookCost:
         def scaled(event: EventCost) -> EventCost:
             return EventCost(event.caller * factor, event.callee * factor)
 
@@ -113,155 +143,39 @@ class HookCost:
         )
 
 
-class _Point:
-    __slots__ = ("x", "y")
-
-    def __init__(self, x: int, y: int) -> None:
-        self.x, self.y = x, y
-
-
-_POINT = _Point(3, 4)
-
-
-def _arith(n: int) -> int:
-    total = 0
-    for i in range(n):
-        total += (i * i + 3) % 7
-    return total
-
-
-def _attrs(n: int) -> int:
-    point, total = _POINT, 0
-    for i in range(n):
-        total += point.x * i - point.y
-    return total
-
-
-def _floats(n: int) -> float:
-    total = 0.0
-    for i in range(n):
-        v = i * 0.001
-        total += v * v * (3.0 - 2.0 * v) if v < 0.5 else v
-    return total
-
-
-def _conversions(n: int) -> int:
-    # Calls of classes (int, bool): no profile event on 3.11, but on 3.12+ every call
-    # is a monitoring event that cProfile's callback inspects, and counts none of.
-    total = 0
-    for i in range(n):
-        total += int(i * 0.5) + bool(i & 1)
-    return total
-
-
-def _dicts(n: int) -> dict[int, int]:
-    seen: dict[int, int] = {}
-    for i in range(n):
-        key = i & 15
-        seen[key] = seen[key] + i if key in seen else i
-    return seen
-
-
-def _strings(n: int) -> list[str]:
-    words = []
-    for i in range(n):
-        words += ["w" + ("x" if i & 1 else "y")]
-    return words
-
-
-def _comprehension(n: int) -> list[int]:
-    return [i * 2 for i in range(n) if i % 3]
-
-
-def _bare(n: int) -> None:
-    for _ in range(n):
-        pass
-
-
-def _ident(value: int) -> int:
-    return value
-
-
-def _key(value: int) -> int:
-    return value
-
-
-def _py_calls(n: int) -> None:
-    call = _ident
-    for i in range(n):
-        call(i)
-
-
-def _c_calls(n: int) -> None:
-    call = abs
-    for i in range(n):
-        call(i)
-
-
-def _resumes(n: int) -> None:
-    for _ in (i for i in range(n)):
-        pass
-
-
-def _from_c(n: int) -> list[int]:
-    return sorted(range(n), key=_key)  # sorted input: n-1 comparisons, n key calls
-
-
-def _probed(value: int) -> int:
-    return value
-
-
-def probe() -> None:
-    """Call an empty function a few times, for cProfile to time: the sampler does it on
-    its ticks inside a run (see `HookCost.in_run`)."""
-    call = _probed
-    for i in range(_PROBE_CALLS):
-        call(i)
-
-
-# cProfile's name for the probed function, to find it among the run's raw statistics.
-PROBED = (_probed.__code__.co_filename, _probed.__code__.co_firstlineno, _probed.__name__)
-
-_LOOPS = (_arith, _floats, _attrs, _dicts, _strings, _comprehension, _conversions)
-_CALLS = (_py_calls, _c_calls, _resumes, _from_c)
-_KERNELS = (*_LOOPS, _bare, *_CALLS)
-# The callee of each call kernel, as cProfile names it.
-_CALLEES = {
-    "_py_calls": "_ident",
-    "_c_calls": "<built-in method builtins.abs>",
-    "_resumes": "<genexpr>",
-    "_from_c": "_key",
-}
-
-
 def _timings() -> tuple[dict[str, float], dict[str, float]]:
     """Per kernel, its fastest time unprofiled and its fastest (inclusive) time under a
     private cProfile; per callee, its fastest own time there."""
     clock = time.perf_counter
-    plain = dict.fromkeys((k.__name__ for k in _KERNELS), float("inf"))
+    plain = dict.fromkeys((k.__name__ for k in KERNELS), float("inf"))
     hooked: dict[str, float] = {}
     probed: list[float] = []
     for _ in range(_ROUNDS):
-        for kernel in _KERNELS:
+        for kernel in KERNELS:
             t0 = clock()
             kernel(_N)
             plain[kernel.__name__] = min(plain[kernel.__name__], clock() - t0)
         profile = cProfile.Profile()
         profile.enable()
         try:
-            for kernel in _KERNELS:
+            for kernel in KERNELS:
                 kernel(_N)
             for _ in range(5):
                 probe()
         finally:
             profile.disable()
+        spread = 0.0
         for entry in profile.getstats():
             code = entry.code
             name = code if isinstance(code, str) else code.co_name
-            spent = entry.inlinetime if name in _CALLEES.values() else entry.totaltime
+            if name.startswith("_ident") and name != "_ident":
+                spread += entry.inlinetime
+                continue
+            spent = entry.inlinetime if name in CALLEES.values() else entry.totaltime
             hooked[name] = min(hooked.get(name, float("inf")), spent)
             if name == "_probed":
                 probed.append(entry.inlinetime / entry.callcount)
+        hooked["_ident*"] = min(hooked.get("_ident*", float("inf")), spread)
     hooked["_probed"] = sum(probed) / len(probed)
     return plain, hooked
 
@@ -274,7 +188,7 @@ def measure_hook_cost() -> HookCost:
     started = time.perf_counter()
     plain, hooked = _timings()
     # Each kind of loop counts the same (a geometric mean): none is more typical.
-    slowdowns = [hooked[k.__name__] / plain[k.__name__] for k in _LOOPS]
+    slowdowns = [hooked[k.__name__] / plain[k.__name__] for k in LOOPS]
     bytecode = max(statistics.geometric_mean(slowdowns), 1.0)
 
     def event(kernel: str) -> EventCost:
@@ -283,15 +197,19 @@ def measure_hook_cost() -> HookCost:
         # does next to nothing, so its own time under the hook is the callee's part.
         extra = hooked[kernel] - hooked["_bare"] - bytecode * (plain[kernel] - plain["_bare"])
         total = max(extra, 0.0) / _N
-        callee = min(hooked.get(_CALLEES[kernel], 0.0) / _N, total)
+        callee = min(hooked.get(CALLEES[kernel], 0.0) / _N, total)
         return EventCost(caller=total - callee, callee=callee)
 
+    py = event("_py_calls")
+    low, high = _SPREAD_LIMITS
+    spread = event("_spread_calls").total / py.total if py.total > 0 else 1.0
     return HookCost(
         bytecode=bytecode,
-        py=event("_py_calls"),
+        py=py,
         from_c=event("_from_c"),
         resume=event("_resumes"),
         c=event("_c_calls"),
         seconds=time.perf_counter() - started,
         probed=hooked["_probed"],
+        spread=min(max(spread, low), high),
     )

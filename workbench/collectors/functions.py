@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import cProfile
+import inspect
 import sys
 from collections.abc import Callable
 from typing import Any
@@ -77,6 +78,20 @@ def _own_time_under(stats: StatsDict, clean: StatsDict) -> dict[StatsKey, float]
     return hidden
 
 
+# Code whose every call but the first resumes a suspended frame (a generator, a
+# coroutine): each resumption is a call event to cProfile, which costs less than a call.
+_RESUMABLE = inspect.CO_GENERATOR | inspect.CO_COROUTINE | inspect.CO_ASYNC_GENERATOR
+
+
+def _resumable(profile: cProfile.Profile) -> set[StatsKey]:
+    """The profiled generators and coroutines, by pstats' names (from their code flags)."""
+    return {
+        (entry.code.co_filename, entry.code.co_firstlineno, entry.code.co_name)
+        for entry in profile.getstats()
+        if not isinstance(entry.code, str) and entry.code.co_flags & _RESUMABLE
+    }
+
+
 def _is_own(key: StatsKey) -> bool:
     """Entries the workbench itself adds: its modules and cProfile's enable/disable."""
     filename, _, name = key
@@ -144,6 +159,7 @@ class FunctionCollector:
         self.cost: HookCost | None = None  # calibrated; see `probed` for the run's own
         self.hidden: dict[StatsKey, float] = {}
         self.probed = (0, 0.0)
+        self.resumable: set[StatsKey] = set()
 
     def start(self) -> None:
         """Measure what cProfile's hook costs here (`cost`), then enable cProfile,
@@ -198,4 +214,5 @@ class FunctionCollector:
         clean = _without_own_entries(visible, self._is_user_code)
         self.stats = _cells_started_from_outside(visible, clean, self._is_cell)
         self.hidden = _own_time_under(visible, self.stats)
+        self.resumable = _resumable(self._profile)
         self._profile = None

@@ -69,7 +69,7 @@ def build_report(
     if cost is not None:
         cost = cost.in_run(*lenses.functions.probed)
     stacks = lenses.sampler.stacks if lenses.sampler else {}
-    correction = correct(raw, cost, stacks, lenses.functions.hidden)
+    correction = correct(raw, cost, stacks, lenses.functions.hidden, lenses.functions.resumable)
     functions = tables.functions_frame(correction.stats, index, raw)
     if plan.lines == "traced" and lenses.lines is not None:
         lines = tables.exact_lines_frame(

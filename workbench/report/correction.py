@@ -5,7 +5,8 @@ tiny calls looks far bigger than it is ("function bias"). With the calibrated co
 event (`HookCost`) and cProfile's exact call counts, a function's own time is corrected
 exactly where the cost lands: a function's own calls cost it the callee's part, the calls
 it makes cost it the caller's part (each by its kind: a call from Python, from a builtin,
-a generator's resumption, a builtin's call), and on 3.11 its bytecode ran `bytecode`
+a generator's resumption, a builtin's call), the more the rarer the function among the
+run's calls (cProfile's lookups go deeper), and on 3.11 its bytecode ran `bytecode`
 times slower.
 
 A function's cumulative time loses the overhead of everything that ran under it. Which
@@ -22,7 +23,7 @@ function's cumulative time stays at least its own.
 from __future__ import annotations
 
 from collections import Counter, defaultdict
-from collections.abc import Mapping
+from collections.abc import Collection, Mapping
 from dataclasses import dataclass
 
 from workbench.collectors.calibration import EventCost, HookCost
@@ -60,35 +61,58 @@ def _is_builtin(key: StatsKey) -> bool:
     return key[0] == "~"
 
 
-def _event(cost: HookCost, caller: StatsKey | None, callee: StatsKey) -> EventCost:
+def _event(
+    cost: HookCost, caller: StatsKey | None, callee: StatsKey, resumable: Collection[StatsKey]
+) -> EventCost:
     """The kind of call event a call from `caller` (None: from outside) to `callee` is."""
     if _is_builtin(callee):
         return cost.c
-    if callee[2] == "<genexpr>":
+    if callee in resumable:
         return cost.resume
     if caller is not None and _is_builtin(caller):
         return cost.from_c
     return cost.py
 
 
-def own_times(stats: StatsDict, cost: HookCost) -> dict[StatsKey, float]:
+def _lookup_factors(stats: StatsDict, cost: HookCost) -> dict[StatsKey, float]:
+    """Per function, how much more its call events cost than the kernels' one function.
+
+    cProfile finds each event's function in a self-adjusting tree of every function seen;
+    in such a tree a function called with frequency p sits about log(1/p) deep (the
+    entropy bound), so rare functions cost more per call than a hot one (see
+    `HookCost.lookup_factor`).
+    """
+    total = sum(entry[1] for entry in stats.values())
+    return {
+        key: cost.lookup_factor(total / entry[1]) if entry[1] > 0 else 1.0
+        for key, entry in stats.items()
+    }
+
+
+def own_times(
+    stats: StatsDict, cost: HookCost, resumable: Collection[StatsKey] = ()
+) -> dict[StatsKey, float]:
     """Each function's own time without the hook's cost, within [0, measured].
 
     Every call is charged by its kind (see `HookCost`): the caller's part to the caller,
     the callee's part to the callee; calls from outside the profile (no edge) are
-    charged as calls from Python.
+    charged as calls from Python; every call of a generator or coroutine (`resumable`)
+    as a resumption, which cProfile counts as a call.
     """
     charged: dict[StatsKey, float] = dict.fromkeys(stats, 0.0)
+    factors = _lookup_factors(stats, cost)
     for callee, (_, calls, _, _, callers) in stats.items():
         outside = calls
+        factor = factors[callee]
         for caller, edge in callers.items():
-            event = _event(cost, caller, callee)
+            event = _event(cost, caller, callee, resumable)
             n = edge[0]  # cProfile's edges: (calls, primitive calls, tt, ct)
             outside -= n
-            charged[callee] += n * event.callee
+            charged[callee] += n * event.callee * factor
             if caller in charged:
-                charged[caller] += n * event.caller
-        charged[callee] += max(outside, 0) * _event(cost, None, callee).callee
+                charged[caller] += n * event.caller * factor
+        outside_event = _event(cost, None, callee, resumable)
+        charged[callee] += max(outside, 0) * outside_event.callee * factor
     own: dict[StatsKey, float] = {}
     for key, (_, _, tottime, _, _) in stats.items():
         estimate = tottime - charged[key]
@@ -152,6 +176,7 @@ def correct(
     cost: HookCost | None,
     stacks: Stacks,
     hidden: Mapping[StatsKey, float] | None = None,
+    resumable: Collection[StatsKey] = (),
 ) -> Correction:
     """cProfile's statistics with the hook's cost taken out.
 
@@ -168,7 +193,7 @@ def correct(
     raw_total = sum(entry[2] for entry in stats.values())
     if cost is None:
         return Correction(stats, raw_total, raw_total)
-    own = own_times(stats, cost)
+    own = own_times(stats, cost, resumable)
     hidden = hidden or {}
     overhead = {key: entry[2] - own[key] + hidden.get(key, 0.0) for key, entry in stats.items()}
     under = _overhead_under(stats, overhead, stacks)
