@@ -10,7 +10,7 @@ VENV313 ?= .venv313
 VENV_BENCH ?= .venv-bench
 ROOT_FLAG := $(if $(filter 0,$(shell id -u)),--allow-root,)
 
-.PHONY: setup lab test lint typecheck unit magics notebooks browser bench bench-smoke test-py313 clean
+.PHONY: setup lab test lint typecheck unit magics notebooks browser bench bench-unseen bench-smoke test-py313 clean
 
 $(STAMP): pyproject.toml
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -59,6 +59,11 @@ $(VENV_BENCH)/.installed: pyproject.toml benchmarks/requirements.txt
 # the accuracy workloads; writes benchmarks/RESULTS.md.
 bench: $(VENV_BENCH)/.installed
 	$(VENV_BENCH)/bin/python benchmarks/run.py
+
+# About 4 minutes: the correction on pyperformance's programs as pipeline stages (code we
+# did not write), each stage's share against its unprofiled time; prints the table.
+bench-unseen: $(VENV_BENCH)/.installed
+	$(VENV_BENCH)/bin/python benchmarks/unseen.py
 
 # Seconds: tiny scale, one pair, so the harness cannot rot; asserts nothing about speed.
 bench-smoke: $(VENV_BENCH)/.installed
