@@ -19,12 +19,12 @@ from typing import Any
 
 from workbench._paths import is_own_file
 from workbench.collectors.arguments import ArgumentTally
+from workbench.collectors.functions import StatsKey
 
-__all__ = ["LineSampler", "StackKey"]
+__all__ = ["LineSampler"]
 
 _ARGUMENT_FRAMES = 4
 _RESUME = dis.opmap["RESUME"]
-StackKey = tuple[str, int, str]  # cProfile's name of a function: (file, first line, name)
 
 
 class LineSampler:
@@ -78,8 +78,8 @@ class LineSampler:
         self._previous: Any = None
         self._running = False
         self.counts: dict[tuple[CodeType, int], int] = {}
-        self.stacks: Counter[tuple[StackKey, ...]] = Counter()
-        self._keys: dict[CodeType, tuple[StackKey, frozenset[int]]] = {}
+        self.stacks: Counter[tuple[StatsKey, ...]] = Counter()
+        self._keys: dict[CodeType, tuple[StatsKey, frozenset[int]]] = {}
         self.total = 0
         self.unavailable: str | None = None
 
@@ -139,7 +139,7 @@ class LineSampler:
 
     def _record_stack(self, frame: FrameType) -> bool:
         """Count the sample's stack; returns whether the innermost frame is at a RESUME."""
-        stack: list[StackKey] = []
+        stack: list[StatsKey] = []
         current: FrameType | None = frame
         while current is not None:
             key = self._describe(current.f_code)[0]
@@ -151,7 +151,7 @@ class LineSampler:
             self.stacks[tuple(reversed(stack))] += 1
         return frame.f_lasti in self._describe(frame.f_code)[1]
 
-    def _describe(self, code: CodeType) -> tuple[StackKey, frozenset[int]]:
+    def _describe(self, code: CodeType) -> tuple[StatsKey, frozenset[int]]:
         """cProfile's name for `code` and the offsets of its RESUME instructions, once."""
         if code not in self._keys:
             co_code = code.co_code
