@@ -35,6 +35,7 @@ from workbench.collectors.hook_kernels import (
     PROBE_CALLS,
     PROBED,
     SPREAD,
+    SPREAD_CALLEES,
     probe,
 )
 
@@ -168,7 +169,7 @@ def _timings() -> tuple[dict[str, float], dict[str, float]]:
         for entry in profile.getstats():
             code = entry.code
             name = code if isinstance(code, str) else code.co_name
-            if name.startswith("_ident") and name != "_ident":
+            if name in SPREAD_CALLEES:
                 spread += entry.inlinetime
                 continue
             spent = entry.inlinetime if name in CALLEES.values() else entry.totaltime

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import types
 
-__all__ = ["CALLEES", "CALLS", "KERNELS", "LOOPS", "PROBED", "SPREAD", "probe"]
+__all__ = ["CALLEES", "CALLS", "KERNELS", "LOOPS", "PROBED", "SPREAD", "SPREAD_CALLEES", "probe"]
 
 PROBE_CALLS = 20  # per sampler tick: ~2-4 us
 SPREAD = 64  # distinct functions `_spread_calls` calls in turn
@@ -101,6 +101,10 @@ _SPREAD_CALLEES = tuple(
     types.FunctionType(_ident.__code__.replace(co_name=f"_ident{i}"), globals())
     for i in range(SPREAD)
 )
+
+
+# cProfile's names of those copies: their own times add up to the spread kernel's callee.
+SPREAD_CALLEES = frozenset(f.__code__.co_name for f in _SPREAD_CALLEES)
 
 
 def _spread_calls(n: int) -> None:
