@@ -82,7 +82,9 @@ def test_functions_are_charged_to_coroutines_not_to_the_loop() -> None:
     names = set(report.functions["function"])
     assert names.isdisjoint(LOOP_FRAMES), names & LOOP_FRAMES
     assert "<method 'run' of '_contextvars.Context' objects>" not in names
-    user = report.functions_in_user_code()
+    # Measured (raw) self time: the corrected figure of a function whose time is almost all
+    # 300,000 resumptions depends on this machine's calibration, and may round to zero.
+    user = report.functions_in_user_code().sort_values("raw_tottime", ascending=False)
     assert user.iloc[0]["function"] == "<genexpr>"  # crunch's generator: the CPU hotspot
     work_row = report.functions[report.functions["function"].str.endswith("work")]
     assert work_row["ncalls"].tolist() == [4]  # cProfile counts its start + 3 resumptions
