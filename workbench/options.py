@@ -16,9 +16,11 @@ from typing import Any, Literal, get_args
 from workbench.errors import OptionError
 
 __all__ = [
+    "FUNCTION_MODES",
     "LINE_METHODS",
     "MEMORY_MODES",
     "Display",
+    "FunctionMode",
     "LineMethod",
     "LineTargets",
     "MemoryMode",
@@ -26,6 +28,8 @@ __all__ = [
     "ProfileOptions",
 ]
 
+FunctionMode = Literal["exact", "sampled"]
+FUNCTION_MODES: tuple[str, ...] = get_args(FunctionMode)
 MemoryMode = Literal["rss", "tracemalloc", "lines", "off"]
 MEMORY_MODES: tuple[str, ...] = get_args(MemoryMode)
 LineMethod = Literal["sampled", "traced", "off"]
@@ -88,6 +92,9 @@ class Plan:
         evidence: whether the sampler gathers the hints' evidence (argument signatures
             and line samples of sampled calls).
         hints: whether refactor hints are built.
+        functions: how function times are measured: "exact" (cProfile: every call
+            counted, its cost corrected) or "sampled" (the CPU-time sampler's stacks: no
+            hook on calls, no call counts).
     """
 
     lines: LineMethod
@@ -96,16 +103,24 @@ class Plan:
     sampled_functions: int = 3
     evidence: bool = False
     hints: bool = False
+    functions: FunctionMode = "exact"
 
     def __post_init__(self) -> None:
         _one_of("lines", self.lines, LINE_METHODS)
         _one_of("memory", self.memory, MEMORY_MODES)
+        _one_of("functions", self.functions, FUNCTION_MODES)
 
     @property
     def sampler(self) -> bool:
-        """Whether the CPU-time timer runs: it samples lines, gathers the hints' evidence
-        and times the heap lens's snapshots."""
-        return self.lines == "sampled" or self.memory == "tracemalloc" or self.evidence
+        """Whether the CPU-time timer runs: it samples lines and, in the sampled functions
+        mode, whole stacks; gathers the hints' evidence and times the heap lens's
+        snapshots."""
+        return (
+            self.lines == "sampled"
+            or self.memory == "tracemalloc"
+            or self.evidence
+            or self.functions == "sampled"
+        )
 
     @property
     def rss(self) -> bool:
@@ -138,6 +153,9 @@ class ProfileOptions:
         memory: "rss" (process RSS timeline and peak), "tracemalloc" (exact Python heap
             peak and top allocating lines), "lines" (memory per line of the `lines`
             functions, memory_profiler's line mode) or "off".
+        functions: "exact" (cProfile: exact call counts, times corrected for its cost)
+            or "sampled" (the CPU-time sampler's stacks: a fraction of the cost, no call
+            counts).
         top: how many rows the rendered tables show (the DataFrames keep every row).
         auto_functions: how many of the hottest user functions get line detail with "auto".
         sample_interval: CPU seconds between two line samples with "auto".
@@ -153,6 +171,7 @@ class ProfileOptions:
 
     lines: LineTargets = "auto"
     memory: MemoryMode = "rss"
+    functions: FunctionMode = "exact"
     top: int = 20
     auto_functions: int = 3
     sample_interval: float = 0.001
@@ -162,6 +181,7 @@ class ProfileOptions:
     def __post_init__(self) -> None:
         object.__setattr__(self, "lines", _line_targets(self.lines))
         _one_of("memory", self.memory, MEMORY_MODES)
+        _one_of("functions", self.functions, FUNCTION_MODES)
         _whole_number("top", self.top)
         _whole_number("auto_functions", self.auto_functions)
         for name in ("sample_interval", "rss_interval"):
@@ -205,6 +225,7 @@ class ProfileOptions:
             sampled_functions=self.auto_functions,
             evidence=self.hints and not named,
             hints=self.hints,
+            functions=self.functions,
         )
 
     @property

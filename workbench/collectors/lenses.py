@@ -77,7 +77,7 @@ class Lenses:
                 self.spawned,
                 self.heap,
                 self.memory_lines,
-                self.functions,
+                self.functions if self.plan.functions == "exact" else None,
                 self.lines,
                 self.sampler,
                 self.tasks,

@@ -27,7 +27,7 @@ from IPython.display import display
 from workbench.errors import OptionError, ProfilerBusyError
 from workbench.ipython.base import ShellMagics
 from workbench.ipython.cells import CompiledCell, compile_cell, resolve_name
-from workbench.options import MEMORY_MODES, ProfileOptions
+from workbench.options import FUNCTION_MODES, MEMORY_MODES, ProfileOptions
 from workbench.report.storage import FILES
 from workbench.session import ProfileSession
 
@@ -95,6 +95,15 @@ class WorkbenchMagics(ShellMagics):
         help="Memory lens: rss (default, process RSS timeline and peak), tracemalloc "
         "(exact Python heap peak and allocating lines), lines (memory per line of the -l "
         "functions, memory_profiler) or off.",
+    )
+    @argument(
+        "-f",
+        "--functions",
+        choices=FUNCTION_MODES,
+        default="exact",
+        help="Function times: exact (default, cProfile: exact call counts, times corrected "
+        "for its cost) or sampled (stacks sampled on a CPU-time timer: far cheaper on "
+        "call-heavy code, no call counts).",
     )
     @argument("-t", "--top", type=int, default=20, help="Rows shown per table (default 20).")
     @argument("-o", "--output", metavar="VAR", help="Store the Report in this variable.")
@@ -215,7 +224,9 @@ class WorkbenchMagics(ShellMagics):
         if args.output is not None and not args.output.isidentifier():
             raise UsageError(f"-o {args.output}: give a variable name, e.g. -o report")
         try:
-            return ProfileOptions(lines=lines, memory=args.memory, top=args.top)
+            return ProfileOptions(
+                lines=lines, memory=args.memory, functions=args.functions, top=args.top
+            )
         except OptionError as error:
             raise UsageError(str(error)) from None
 

@@ -65,8 +65,9 @@ def _facts(report: Report) -> tuple[tuple[str, str], ...]:
     facts.append(("peak memory", peak))
     if s.correction:
         facts.append(("profiler cost", s.correction))
+    sampled = s.plan.functions == "sampled"
     facts += [
-        ("calls", f"{s.total_calls:,}"),
+        ("calls", "not counted: functions sampled" if sampled else f"{s.total_calls:,}"),
         ("hottest function", s.hottest_function or "none"),
         ("hottest line", s.hottest_line or "none"),
         ("lenses", ", ".join(s.lenses)),
@@ -89,12 +90,13 @@ def _calls(ncalls: int, primitive: int) -> str:
 
 def _functions_table(report: Report, top: int) -> Table:
     shown = report.functions.head(top)
+    sampled = report.summary.plan.functions == "sampled"
     rows = tuple(
         (
             fmt_seconds(r["tottime"]),
             fmt_share(r["share"]),
             fmt_seconds(r["cumtime"]),
-            _calls(r["ncalls"], r["primitive_calls"]),
+            "-" if sampled else _calls(r["ncalls"], r["primitive_calls"]),
             str(r["function"]),
             f"{r['file']}:{r['line']}" if r["file"] else "built-in",
         )
@@ -102,7 +104,8 @@ def _functions_table(report: Report, top: int) -> Table:
     )
     total = len(report.functions)
     return Table(
-        title=f"Functions: top {len(rows)} of {total} by own time",
+        title=f"Functions: top {len(rows)} of {total} by own time"
+        + (" (sampled stacks: no call counts)" if sampled else ""),
         headers=("own time", "share", "cumulative", "calls", "function", "where"),
         rows=rows,
         shares=tuple(float(v) for v in shown["share"]),

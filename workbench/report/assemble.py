@@ -23,6 +23,7 @@ from workbench.options import Display
 from workbench.report import tables
 from workbench.report.correction import Correction, correct
 from workbench.report.report import Report
+from workbench.report.sampled import stats_from_stacks
 from workbench.report.summary import build_summary
 
 __all__ = ["Clocks", "build_report"]
@@ -64,11 +65,11 @@ def build_report(
         display: how the report is shown.
     """
     plan, index = lenses.plan, lenses.index
-    raw = lenses.functions.stats
+    stacks = lenses.sampler.stacks if lenses.sampler else {}
+    raw = _sampled_stats(lenses, clocks) if plan.functions == "sampled" else lenses.functions.stats
     cost = lenses.functions.cost
     if cost is not None:
         cost = cost.in_run(*lenses.functions.probed)
-    stacks = lenses.sampler.stacks if lenses.sampler else {}
     correction = correct(raw, cost, stacks, lenses.functions.hidden, lenses.functions.resumable)
     functions = tables.functions_frame(correction.stats, index, raw)
     if plan.lines == "traced" and lenses.lines is not None:
@@ -100,7 +101,8 @@ def build_report(
         functions=functions,
         lines=lines,
         memory=(peak, start),
-        lenses=tuple(c.lens for c in lenses.order() if c.lens),
+        lenses=(("functions (sampled stacks)",) if plan.functions == "sampled" else ())
+        + tuple(c.lens for c in lenses.order() if c.lens),
         plan=plan,
         python_version=platform.python_version(),
         started_at=clocks.started_at,
@@ -118,6 +120,18 @@ def build_report(
         hints=hints,
         profile_data=marshal.dumps(raw),  # profile.prof: what cProfile measured
         display=display,
+    )
+
+
+def _sampled_stats(lenses: Lenses, clocks: Clocks) -> StatsDict:
+    """The sampled mode's function statistics: the sampler's stacks, each sample worth
+    the run's CPU time over the samples taken (the timer fires every interval of CPU
+    time, or at the kernel's next tick)."""
+    sampler = lenses.sampler
+    if sampler is None or not sampler.total:
+        return {}
+    return stats_from_stacks(
+        sampler.stacks, clocks.cpu / sampler.total, lenses.functions.transparent
     )
 
 

@@ -69,7 +69,8 @@ def wire(options: ProfileOptions, label: str) -> Lenses:
             on_tick=heap.check if heap else None,
             counts_now=tasks.running_profiled_code,
             arguments=ArgumentTally() if plan.evidence else None,
-            probe=probe,
+            # The probe times cProfile's cost inside the run: no cProfile, no probe.
+            probe=probe if plan.functions == "exact" else None,
         )
         if plan.sampler
         else None

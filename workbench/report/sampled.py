@@ -1,0 +1,81 @@
+"""Function statistics from sampled stacks, in pstats' layout, for the sampled mode.
+
+The CPU-time sampler records every sample's whole Python stack (outermost first, by
+cProfile's names), so each function's own time (samples with it innermost) and
+cumulative time (samples with it anywhere on the stack, once per sample however deep it
+recursed) follow by counting; a caller's edge to a callee holds the samples in which the
+callee ran directly under it, which splits a shared callee between its real callers
+(pstats' edges cannot: they only hold totals per pair). There are no call counts: a
+sampler never sees a call, only where the code was. Builtins have no frame: their time
+is their caller's own.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Collection, Mapping
+from itertools import pairwise
+
+from workbench.collectors.functions import StatsDict, StatsKey
+
+__all__ = ["Stacks", "stats_from_stacks"]
+
+Stacks = Mapping[tuple[StatsKey, ...], int]
+
+
+def _work(stack: tuple[StatsKey, ...], carriers: Collection[StatsKey]) -> tuple[StatsKey, ...]:
+    """The part of `stack` that is the profiled code's: under the innermost carrier frame
+    (an event loop's callback runner, which carries an async run's steps), if any."""
+    for depth in range(len(stack) - 1, -1, -1):
+        if stack[depth] in carriers:
+            return stack[depth + 1 :]
+    return stack
+
+
+def stats_from_stacks(
+    stacks: Stacks, seconds_per_sample: float, carriers: Collection[StatsKey] = ()
+) -> StatsDict:
+    """Own and cumulative time per function, and per caller->callee edge, from samples.
+
+    Parameters:
+        stacks: samples per stack, outermost frame first.
+        seconds_per_sample: the CPU time one sample stands for.
+        carriers: frames that only carry the profiled code (an event loop's), left out
+            with everything above them.
+
+    Returns:
+        pstats' layout: (0, 0, own seconds, cumulative seconds, callers), each caller
+        edge (0, 0, own seconds and cumulative seconds of the callee directly under that
+        caller): call counts are 0, as nothing counted them.
+    """
+    own: dict[StatsKey, int] = defaultdict(int)
+    cumulative: dict[StatsKey, int] = defaultdict(int)
+    # callee -> caller -> [samples with the callee innermost, samples under the pair]
+    edges: dict[StatsKey, dict[StatsKey, list[int]]] = defaultdict(
+        lambda: defaultdict(lambda: [0, 0])
+    )
+    for full, samples in stacks.items():
+        stack = _work(full, carriers)
+        if not stack:
+            continue
+        own[stack[-1]] += samples
+        for key in set(stack):
+            cumulative[key] += samples
+        if len(stack) > 1:
+            edges[stack[-1]][stack[-2]][0] += samples
+        for caller, callee in set(pairwise(stack)):
+            edges[callee][caller][1] += samples
+    stats: StatsDict = {}
+    for key, samples in cumulative.items():
+        callers = {
+            caller: (0, 0, inner * seconds_per_sample, under * seconds_per_sample)
+            for caller, (inner, under) in edges[key].items()
+        }
+        stats[key] = (
+            0,
+            0,
+            own[key] * seconds_per_sample,
+            samples * seconds_per_sample,
+            callers,
+        )
+    return stats
