@@ -17,7 +17,17 @@ $(STAMP): pyproject.toml
 	$(PY) -m pip install --quiet --disable-pip-version-check -e '.[test]'
 	touch $(STAMP)
 
-setup: $(STAMP)
+# speedscope's published file-format schema, which the export tests validate against:
+# taken from speedscope's npm package (npm pack, by name), kept in the venv.
+SPEEDSCOPE_SCHEMA := $(VENV)/speedscope/file-format-schema.json
+SPEEDSCOPE := speedscope@1.25.0
+$(SPEEDSCOPE_SCHEMA):
+	mkdir -p $(dir $@)
+	cd $(dir $@) && npm pack --silent $(SPEEDSCOPE) >/dev/null && \
+		tar xzf speedscope-*.tgz package/dist/release/file-format-schema.json && \
+		mv package/dist/release/file-format-schema.json . && rm -rf package speedscope-*.tgz
+
+setup: $(STAMP) $(SPEEDSCOPE_SCHEMA)
 
 lab: setup
 	$(VENV)/bin/jupyter lab --ip 127.0.0.1 $(ROOT_FLAG) notebooks/
@@ -75,7 +85,7 @@ $(VENV313)/.installed: pyproject.toml
 	$(VENV313)/bin/python -m pip install --quiet --disable-pip-version-check -e '.[test]'
 	touch $@
 
-test-py313: $(VENV313)/.installed
+test-py313: $(VENV313)/.installed $(SPEEDSCOPE_SCHEMA)
 	$(VENV313)/bin/python -m pytest -p no:cacheprovider tests/unit
 	$(VENV313)/bin/python -m pytest -p no:cacheprovider tests/ipython tests/kernel
 

@@ -16,7 +16,7 @@ import workbench
 from tests import workloads
 from workbench.collectors.functions import StatsKey
 from workbench.errors import OptionError
-from workbench.report.sampled import stats_from_stacks
+from workbench.report.stacks import stats_from_stacks
 from workbench.session.hooks import HookState
 
 MAIN: StatsKey = ("app.py", 1, "main")

@@ -23,7 +23,7 @@ from workbench.options import Display
 from workbench.report import tables
 from workbench.report.correction import Correction, correct
 from workbench.report.report import Report
-from workbench.report.sampled import stats_from_stacks
+from workbench.report.stacks import stacks_frame, stats_from_stacks
 from workbench.report.summary import build_summary
 
 __all__ = ["Clocks", "build_report"]
@@ -118,21 +118,32 @@ def build_report(
         timeline=tables.timeline_frame(lenses.rss.samples if lenses.rss else []),
         tasks=tasks_table,
         hints=hints,
+        stacks=_stacks(lenses, clocks),
         profile_data=marshal.dumps(raw),  # profile.prof: what cProfile measured
         display=display,
     )
 
 
-def _sampled_stats(lenses: Lenses, clocks: Clocks) -> StatsDict:
-    """The sampled mode's function statistics: the sampler's stacks, each sample worth
-    the run's CPU time over the samples taken (the timer fires every interval of CPU
-    time, or at the kernel's next tick)."""
+def _per_sample(lenses: Lenses, clocks: Clocks) -> float:
+    """The CPU time one sample stands for: the run's over the samples taken (the timer
+    fires every interval of CPU time, or at the kernel's next tick)."""
     sampler = lenses.sampler
-    if sampler is None or not sampler.total:
+    return clocks.cpu / sampler.total if sampler is not None and sampler.total else 0.0
+
+
+def _sampled_stats(lenses: Lenses, clocks: Clocks) -> StatsDict:
+    """The sampled mode's function statistics, from the sampler's stacks."""
+    if lenses.sampler is None:
         return {}
-    return stats_from_stacks(
-        sampler.stacks, clocks.cpu / sampler.total, lenses.functions.transparent
-    )
+    per_sample = _per_sample(lenses, clocks)
+    return stats_from_stacks(lenses.sampler.stacks, per_sample, lenses.functions.transparent)
+
+
+def _stacks(lenses: Lenses, clocks: Clocks) -> pd.DataFrame:
+    """The report's `stacks` table (empty without the sampler)."""
+    stacks = lenses.sampler.stacks if lenses.sampler is not None else {}
+    per_sample = _per_sample(lenses, clocks)
+    return stacks_frame(stacks, per_sample, lenses.index, lenses.functions.transparent)
 
 
 def _hints(

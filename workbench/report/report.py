@@ -55,6 +55,10 @@ class Report:
             where ("function (file:line)"), evidence (the measurements, in words),
             max_gain (at most this much saved), unit ("s" or "B"), suggestion (a code
             sketch), function, file, line.
+        stacks: the CPU-time sampler's stacks of the profiled code, one row per frame,
+            outermost first (empty when the sampler did not run). Columns: stack (its
+            number), depth, function, file, line, samples, seconds. The sampled mode's
+            function times and the exports (`save(..., formats=...)`) come from them.
         profile_data: cProfile's statistics, marshalled as `pstats` writes them.
         result: the profiled call's return value (not saved; None after `load`).
         display: how it is shown (rows per rendered table): a renderer's option, not
@@ -68,6 +72,7 @@ class Report:
     timeline: pd.DataFrame
     tasks: pd.DataFrame
     hints: pd.DataFrame
+    stacks: pd.DataFrame
     profile_data: bytes = field(repr=False)
     result: Any = field(default=None, repr=False)
     display: Display = field(default=Display(), repr=False, kw_only=True)
@@ -88,25 +93,42 @@ class Report:
             path.write_bytes(self.profile_data)
             return pstats.Stats(str(path))
 
-    def save(self, directory: str | Path, *, overwrite: bool = False) -> dict[str, Path]:
-        """Write profile.prof, report.json and report.html into `directory`.
+    def save(
+        self,
+        directory: str | Path,
+        *,
+        overwrite: bool = False,
+        formats: tuple[str, ...] | list[str] = ("prof", "json", "html"),
+    ) -> dict[str, Path]:
+        """Write the report's files into `directory`.
 
         Parameters:
             directory: created if missing.
             overwrite: replace existing files; without it nothing is written if any exists.
+            formats: which files: "prof" (profile.prof: pstats, snakeviz), "json"
+                (report.json: loads back with `load`), "html" (report.html), "speedscope"
+                (profile.speedscope.json: speedscope), "folded" (profile.folded:
+                collapsed stacks for flamegraph.pl, speedscope, inferno). The last two
+                hold the sampled stacks (`stacks`).
 
         Returns:
-            {"prof": ..., "json": ..., "html": ...} paths.
+            {format: path} of the files written.
 
         Raises:
             ReportExistsError: a file exists and `overwrite` is False.
-            OptionError: `directory` is not a path.
+            OptionError: `directory` is not a path, or a format is unknown.
         """
-        from workbench.report.storage import save_report
+        from workbench.report.storage import FILES, save_report
 
         if not isinstance(directory, str | os.PathLike):
             raise OptionError(f"save({directory!r}): give a folder path (str or Path)")
-        return save_report(self, Path(directory), overwrite=overwrite)
+        unknown = [kind for kind in formats if kind not in FILES]
+        if unknown or not formats or isinstance(formats, str):
+            raise OptionError(
+                f"save(formats={formats!r}): choose among {', '.join(FILES)}, "
+                "e.g. formats=('prof', 'speedscope')"
+            )
+        return save_report(self, Path(directory), overwrite=overwrite, formats=tuple(formats))
 
     @classmethod
     def load(cls, path: str | Path) -> Report:

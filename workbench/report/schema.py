@@ -13,7 +13,7 @@ import pandas as pd
 __all__ = ["COLUMNS", "TABLES", "frame"]
 
 # The Report's tables, in the order they are saved.
-TABLES = ("functions", "lines", "memory", "timeline", "tasks", "hints")
+TABLES = ("functions", "lines", "memory", "timeline", "tasks", "hints", "stacks")
 
 COLUMNS: dict[str, dict[str, str]] = {
     "functions": {
@@ -65,6 +65,15 @@ COLUMNS: dict[str, dict[str, str]] = {
         "start": "float64",
         "state": "str",
         "user_code": "bool",
+    },
+    "stacks": {
+        "stack": "int64",
+        "depth": "int64",
+        "function": "str",
+        "file": "str",
+        "line": "int64",
+        "samples": "int64",
+        "seconds": "float64",
     },
     "hints": {
         "kind": "str",

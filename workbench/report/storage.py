@@ -3,9 +3,10 @@
 `report.json` is versioned. Version 2 records the run's `Plan` in its summary and the
 report's display options apart from its data; version 3 adds the function table's raw
 times (`raw_tottime`, `raw_cumtime`) beside the corrected ones, and the summary's estimate
-of what profiling cost. Older files are still read: a version 1 plan is recovered from
-the names of the lenses that ran, and the times of versions 1 and 2, never corrected,
-are their own raw times.
+of what profiling cost; version 4 the sampled stacks (`stacks`) and the plan's function
+mode (older files: "exact", no stacks). Older files are still read: a version 1 plan is
+recovered from the names of the lenses that ran, and the times of versions 1 and 2,
+never corrected, are their own raw times.
 """
 
 from __future__ import annotations
@@ -31,14 +32,21 @@ if TYPE_CHECKING:  # Report.save and Report.load call in here; the class is pass
 
     R = TypeVar("R", bound=Report)
 
-__all__ = ["FILES", "load_report", "report_to_json", "save_report"]
+__all__ = ["DEFAULT_FORMATS", "FILES", "load_report", "report_to_json", "save_report"]
 
 FORMAT = "architect-workbench-report"
-VERSION = 3
-READS = (1, 2, 3)
+VERSION = 4
+READS = (1, 2, 3, 4)
 # Columns a version added: absent from the rows of older files.
 _ADDED = {3: {"functions": ("raw_tottime", "raw_cumtime")}}
-FILES = {"prof": "profile.prof", "json": "report.json", "html": "report.html"}
+FILES = {
+    "prof": "profile.prof",
+    "json": "report.json",
+    "html": "report.html",
+    "speedscope": "profile.speedscope.json",
+    "folded": "profile.folded",
+}
+DEFAULT_FORMATS = ("prof", "json", "html")
 
 
 def _plain(value: Any) -> Any:
@@ -69,25 +77,40 @@ def report_to_json(report: Report) -> str:
     return json.dumps(document, indent=1, allow_nan=False)
 
 
-def save_report(report: Report, directory: Path, *, overwrite: bool) -> dict[str, Path]:
-    """Write the report's three files (see `Report.save`)."""
+def _contents(report: Report, kind: str) -> bytes:
+    """The bytes of one of the report's files."""
     from workbench.render.html import render_page
+    from workbench.report import exports
 
+    if kind == "prof":
+        return report.profile_data
+    if kind == "json":
+        return report_to_json(report).encode()
+    if kind == "html":
+        return render_page(report, report.display).encode()
+    if kind == "speedscope":
+        return exports.speedscope(report.stacks, report.summary.label).encode()
+    return exports.folded(report.stacks).encode()
+
+
+def save_report(
+    report: Report,
+    directory: Path,
+    *,
+    overwrite: bool,
+    formats: tuple[str, ...] = DEFAULT_FORMATS,
+) -> dict[str, Path]:
+    """Write the report's files of `formats` (keys of FILES; see `Report.save`)."""
     directory.mkdir(parents=True, exist_ok=True)
-    paths = {kind: directory / name for kind, name in FILES.items()}
+    paths = {kind: directory / FILES[kind] for kind in formats}
     existing = [str(p) for p in paths.values() if p.exists()]
     if existing and not overwrite:
         raise ReportExistsError(
             f"not saving: {', '.join(existing)} exist; pass overwrite=True "
             "(magic: --overwrite) or choose another folder"
         )
-    contents = {
-        "prof": report.profile_data,
-        "json": report_to_json(report).encode(),
-        "html": render_page(report, report.display).encode(),
-    }
     for kind, path in paths.items():
-        atomic_write(path, contents[kind], overwrite=overwrite)
+        atomic_write(path, _contents(report, kind), overwrite=overwrite)
     return paths
 
 

@@ -1,4 +1,5 @@
-"""Function statistics from sampled stacks, in pstats' layout, for the sampled mode.
+"""What the sampler's stacks give: the sampled mode's function statistics, and the
+report's `stacks` table (the icicle's and the exports' source in every mode).
 
 The CPU-time sampler records every sample's whole Python stack (outermost first, by
 cProfile's names), so each function's own time (samples with it innermost) and
@@ -16,9 +17,13 @@ from collections import defaultdict
 from collections.abc import Collection, Mapping
 from itertools import pairwise
 
-from workbench.collectors.functions import StatsDict, StatsKey
+import pandas as pd
 
-__all__ = ["Stacks", "stats_from_stacks"]
+from workbench.collectors.functions import StatsDict, StatsKey
+from workbench.report.schema import frame
+from workbench.source import SourceIndex
+
+__all__ = ["Stacks", "stacks_frame", "stats_from_stacks"]
 
 Stacks = Mapping[tuple[StatsKey, ...], int]
 
@@ -79,3 +84,44 @@ def stats_from_stacks(
             callers,
         )
     return stats
+
+
+def stacks_frame(
+    stacks: Stacks,
+    seconds_per_sample: float,
+    index: SourceIndex,
+    carriers: Collection[StatsKey] = (),
+) -> pd.DataFrame:
+    """The `stacks` table: one row per frame of each distinct stack, outermost first.
+
+    Parameters:
+        stacks: samples per stack, outermost frame first.
+        seconds_per_sample: the CPU time one sample stands for.
+        index: labels files as the functions table does.
+        carriers: frames that only carry the profiled code, cut off as in
+            `stats_from_stacks`.
+
+    Returns:
+        Columns stack (its number), depth (0: outermost), function, file, line, samples
+        and seconds (of the whole stack, on each of its rows); the most sampled first.
+    """
+    merged: dict[tuple[StatsKey, ...], int] = defaultdict(int)
+    for full, samples in stacks.items():
+        stack = _work(full, carriers)
+        if stack:
+            merged[stack] += samples
+    ordered = sorted(merged.items(), key=lambda item: (-item[1], item[0]))
+    rows: list[dict[str, object]] = [
+        {
+            "stack": number,
+            "depth": depth,
+            "function": key[2],
+            "file": index.label(key[0]),
+            "line": key[1],
+            "samples": samples,
+            "seconds": samples * seconds_per_sample,
+        }
+        for number, (stack, samples) in enumerate(ordered)
+        for depth, key in enumerate(stack)
+    ]
+    return frame("stacks", rows)

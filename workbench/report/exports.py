@@ -1,0 +1,87 @@
+"""The sampled stacks in the formats other viewers read.
+
+- Collapsed stacks (`profile.folded`): one line per distinct stack, frames outermost
+  first joined by `;`, then a space and its sample count, as Brendan Gregg's
+  stackcollapse scripts write them; flamegraph.pl, speedscope and inferno read it.
+- speedscope's file format (`profile.speedscope.json`): a `sampled` profile whose frames
+  carry name, file and line, weighted in seconds; speedscope.app and its CLI open it.
+
+Both come from the report's `stacks` table, so a loaded report exports as well.
+"""
+
+from __future__ import annotations
+
+import json
+
+import pandas as pd
+
+__all__ = ["SPEEDSCOPE_SCHEMA", "folded", "speedscope"]
+
+SPEEDSCOPE_SCHEMA = "https://www.speedscope.app/file-format-schema.json"
+
+
+def _label(function: str, file: str, line: int) -> str:
+    # `;` separates frames and the last space the count: neither may appear inside one.
+    where = f"{file}:{line}" if file else "built-in"
+    return f"{function} ({where})".replace(";", ",").replace("\n", " ")
+
+
+def _stacks(table: pd.DataFrame) -> list[tuple[list[tuple[str, str, int]], int, float]]:
+    """(frames outermost first as (function, file, line), samples, seconds) per stack."""
+    out = []
+    for _, rows in table.sort_values(["stack", "depth"]).groupby("stack", sort=True):
+        frames = [
+            (str(f), str(p), int(n))
+            for f, p, n in zip(rows["function"], rows["file"], rows["line"], strict=True)
+        ]
+        out.append((frames, int(rows["samples"].iloc[0]), float(rows["seconds"].iloc[0])))
+    return out
+
+
+def folded(table: pd.DataFrame) -> str:
+    """The collapsed-stack text of a `stacks` table (empty text for no samples)."""
+    lines = [
+        ";".join(_label(*frame) for frame in frames) + f" {samples}"
+        for frames, samples, _ in _stacks(table)
+    ]
+    return "".join(line + "\n" for line in lines)
+
+
+def speedscope(table: pd.DataFrame, name: str) -> str:
+    """speedscope's JSON for a `stacks` table: one sampled profile, weights in seconds.
+
+    Parameters:
+        table: the report's `stacks`.
+        name: the profile's title (the report's label).
+    """
+    frames: list[dict[str, object]] = []
+    numbers: dict[tuple[str, str, int], int] = {}
+    samples: list[list[int]] = []
+    weights: list[float] = []
+    for stack, _, seconds in _stacks(table):
+        for frame in stack:
+            if frame not in numbers:
+                numbers[frame] = len(frames)
+                function, file, line = frame
+                frames.append({"name": function, "file": file, "line": line})
+        samples.append([numbers[frame] for frame in stack])
+        weights.append(seconds)
+    document = {
+        "$schema": SPEEDSCOPE_SCHEMA,
+        "shared": {"frames": frames},
+        "profiles": [
+            {
+                "type": "sampled",
+                "name": name,
+                "unit": "seconds",
+                "startValue": 0,
+                "endValue": sum(weights),
+                "samples": samples,
+                "weights": weights,
+            }
+        ],
+        "name": name,
+        "activeProfileIndex": 0,
+        "exporter": "Architect Workbench",
+    }
+    return json.dumps(document)
