@@ -13,6 +13,7 @@ import pytest
 
 import workbench
 from tests.helpers import LATENCY
+from workbench.collectors import rss
 from workbench.collectors.spawned import KERNEL_THREAD_MODULES
 from workbench.session.hooks import HookState
 
@@ -49,9 +50,11 @@ def _left(threads: set[threading.Thread], children: dict[int, str]) -> list[str]
         if t not in threads and not type(t).__module__.startswith(KERNEL_THREAD_MODULES)
     ]
     now = _children()
+    # The RSS sampler's child serves every profile of the process, by design.
+    kept = {child.pid for child in rss._children.values()}
     new_children = [
         f"process {pid}: {now[pid]}"
-        for pid in now.keys() - children.keys()
+        for pid in now.keys() - children.keys() - kept
         if not any(helper in now[pid] for helper in _PROCESS_MACHINERY)
     ]
     return new_threads + new_children

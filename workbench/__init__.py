@@ -23,7 +23,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from workbench.api import profile, profile_async, profiling
+from workbench.api import profile, profile_async, profiling, stop_servers
 from workbench.comparison import Comparison, Ranking, Version, compare, compare_async
 from workbench.errors import (
     OptionError,
@@ -37,7 +37,6 @@ from workbench.errors import (
 from workbench.options import Display, Plan, ProfileOptions
 from workbench.report import Report, Summary
 from workbench.session import ProfileSession
-from workbench.snakeviz import stop_servers
 
 __all__ = [
     "Comparison",

@@ -9,7 +9,7 @@ from workbench.options import FunctionMode, MemoryMode, ProfileOptions
 from workbench.report import Report
 from workbench.session import ProfileSession
 
-__all__ = ["profile", "profile_async", "profiling"]
+__all__ = ["profile", "profile_async", "profiling", "stop_servers"]
 
 
 def _label(fn: Callable[..., Any]) -> str:
@@ -102,3 +102,14 @@ def profiling(
     """
     options = ProfileOptions(lines=lines, memory=memory, functions=functions, top=top, **advanced)  # type: ignore[arg-type]
     return ProfileSession(options, label=label)
+
+
+def stop_servers() -> int:
+    """Stop what the workbench keeps running for this process: the snakeviz server
+    (`report.snakeviz()`) and the RSS sampler's child, which serves every profile's
+    memory lens (both also stop at exit). Returns how many were running.
+    """
+    from workbench.collectors.rss import stop_rss_child
+    from workbench.snakeviz import stop_servers as stop_snakeviz
+
+    return stop_snakeviz() + stop_rss_child()

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 import pytest
@@ -108,3 +109,18 @@ def test_rss_child_exits_when_its_parent_dies() -> None:
             return  # exited; whoever adopted it has not reaped it yet
         time.sleep(0.05)
     raise AssertionError(f"RSS sampler {child} outlived its parent")
+
+
+def test_one_rss_child_serves_every_profile_until_stop_servers() -> None:
+    from workbench.collectors import rss
+
+    workbench.stop_servers()
+    first = workbench.profile(workloads.hold)
+    child = rss._children[(os.getpid(), 0.01)]
+    second = workbench.profile(workloads.hold)
+    assert rss._children[(os.getpid(), 0.01)] is child  # not started again
+    assert first.timeline["rss"].gt(0).all()
+    assert second.timeline["rss"].gt(0).all()
+    assert second.timeline["t"].iloc[0] == 0.0  # each run's window starts its own clock
+    assert workbench.stop_servers() == 1
+    assert child.poll() is not None  # it exited

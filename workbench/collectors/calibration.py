@@ -26,6 +26,7 @@ import cProfile
 import math
 import statistics
 import time
+import tracemalloc
 from dataclasses import dataclass, replace
 
 from workbench.collectors.hook_kernels import (
@@ -39,7 +40,7 @@ from workbench.collectors.hook_kernels import (
     probe,
 )
 
-__all__ = ["PROBED", "EventCost", "HookCost", "measure_hook_cost", "probe"]
+__all__ = ["PROBED", "EventCost", "HookCost", "hook_cost", "measure_hook_cost", "probe"]
 
 _ROUNDS = 3  # per measurement; the minimum of each timing is kept
 _N = 1000  # iterations per kernel: ~30-60 us unprofiled, ~100-300 us profiled
@@ -179,6 +180,23 @@ def _timings() -> tuple[dict[str, float], dict[str, float]]:
         hooked["_ident*"] = min(hooked.get("_ident*", float("inf")), spread)
     hooked["_probed"] = sum(probed) / len(probed)
     return plain, hooked
+
+
+# One measurement per process and per tracemalloc state (which slows every allocation,
+# kernels included): a calibration costs 10-20 ms, more than a short profile's run.
+_MEASURED: dict[bool, HookCost] = {}
+
+
+def hook_cost() -> HookCost:
+    """This process's calibration, measured on first use (see `measure_hook_cost`).
+
+    Later runs reuse it: the in-run probe (`HookCost.in_run`) carries it over to the
+    machine's speed of the moment, as it does for a fresh one.
+    """
+    tracing = tracemalloc.is_tracing()
+    if tracing not in _MEASURED:
+        _MEASURED[tracing] = measure_hook_cost()
+    return _MEASURED[tracing]
 
 
 def measure_hook_cost() -> HookCost:

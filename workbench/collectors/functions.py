@@ -10,7 +10,7 @@ from collections.abc import Callable
 from typing import Any
 
 from workbench._paths import RUNNER_FILES, is_own_file
-from workbench.collectors.calibration import PROBED, HookCost, measure_hook_cost
+from workbench.collectors.calibration import PROBED, HookCost, hook_cost
 from workbench.errors import ProfilerBusyError
 
 __all__ = ["FunctionCollector", "StatsDict"]
@@ -189,9 +189,9 @@ class FunctionCollector:
                 f"another profiler ({holder!r}) is running in this thread; finish it "
                 "(e.g. the enclosing %prun or profiling block) before profiling again"
             )
-        # Measured just before the run, outside it: the calibration runs a cProfile of
-        # its own, and 3.12+ allows one at a time.
-        self.cost = measure_hook_cost()
+        # Measured before the run, outside it (once per process): the calibration runs a
+        # cProfile of its own, and 3.12+ allows one at a time.
+        self.cost = hook_cost()
         self._profile = _Profile()
         self._profile.enable()
         self._enabled = True

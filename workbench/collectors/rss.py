@@ -5,21 +5,29 @@ process of our own: no thread of ours runs Python code in the profiled process, 
 matters on Python 3.12+, where cProfile's `sys.monitoring` hook sees every thread. Unlike
 memory_profiler's child, ours ignores Ctrl-C (its parent decides when it stops) and exits
 on its own when its standard input closes, so a dying kernel never leaves it behind.
+
+Starting it costs ~20 ms, more than a short profile's run, so one child serves every
+profile of a process: each run opens a window ("start": it samples every interval) and
+closes it ("stop": it sends the window's samples). `stop_rss_child()` (called by
+`workbench.stop_servers()` and at exit) ends it.
 """
 
 from __future__ import annotations
 
+import atexit
 import os
 import subprocess
 import sys
+import threading
 
 from workbench.errors import WorkbenchError
 
-__all__ = ["RssSampler"]
+__all__ = ["RssSampler", "stop_rss_child"]
 
-# The child: samples the parent's RSS until stdin closes, then prints "t rss" lines. On
-# Linux it reads /proc and starts without site-packages (-S: ~20 ms instead of ~50 ms
-# with psutil, measured); elsewhere it uses psutil.
+# The child: between a "start" and a "stop" line on stdin it samples the parent's RSS
+# every interval, then prints the window's "t rss" lines and "end"; it exits when stdin
+# closes. On Linux it reads /proc and starts without site-packages (-S: ~20 ms instead of
+# ~50 ms with psutil, measured); elsewhere it uses psutil.
 _CHILD = """
 import os, select, signal, sys, time
 signal.signal(signal.SIGINT, signal.SIG_IGN)
@@ -34,20 +42,71 @@ except OSError:
     process = psutil.Process(pid)
     def rss():
         return process.memory_info().rss
-samples = []
-def sample():
+def sample(samples):
     try:
         samples.append((time.monotonic(), rss()))
     except Exception:
         pass  # the parent is gone or exiting: keep what was read
-sample()
-sys.stdout.write("ready\\n")
+sys.stdout.write("alive\\n")
 sys.stdout.flush()
-while not select.select([sys.stdin], [], [], interval)[0]:
-    sample()
-sample()
-sys.stdout.write("".join(f"{t!r} {m}\\n" for t, m in samples))
+for command in sys.stdin:
+    if command != "start\\n":
+        continue
+    samples = []
+    sample(samples)
+    sys.stdout.write("ready\\n")
+    sys.stdout.flush()
+    while not select.select([sys.stdin], [], [], interval)[0]:
+        sample(samples)
+    sample(samples)
+    stop = sys.stdin.readline()
+    sys.stdout.write("".join(f"{t!r} {m}\\n" for t, m in samples) + "end\\n")
+    sys.stdout.flush()
+    if not stop:
+        break
 """
+
+_lock = threading.Lock()
+# One per (process, sampling interval): a forked process samples itself, not its parent.
+_children: dict[tuple[int, float], subprocess.Popen[str]] = {}
+
+
+def _child(interval: float) -> subprocess.Popen[str]:
+    """The running child for `interval`, started if there is none (or it died)."""
+    key = (os.getpid(), interval)
+    child = _children.get(key)
+    if child is not None and child.poll() is None:
+        return child
+    child = subprocess.Popen(
+        [sys.executable, *_fast_start(), "-c", _CHILD, str(os.getpid()), repr(interval)],
+        stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+        text=True,
+        start_new_session=True,  # a terminal's Ctrl-C is for the user's code, not it
+    )
+    assert child.stdout is not None
+    if child.stdout.readline() != "alive\n":
+        child.wait()
+        raise WorkbenchError("the RSS sampler could not start (is psutil installed?)")
+    _children[key] = child
+    return child
+
+
+def stop_rss_child() -> int:
+    """End the RSS sampler children of this process; return how many ran."""
+    with _lock:
+        mine = [key for key in _children if key[0] == os.getpid()]
+        children = [_children.pop(key) for key in mine]
+    for child in children:
+        try:
+            child.communicate(input="", timeout=10)  # stdin closes: it exits
+        except (subprocess.TimeoutExpired, ValueError, OSError):
+            child.kill()
+            child.wait()
+    return len(children)
+
+
+atexit.register(stop_rss_child)
 
 
 class RssSampler:
@@ -66,33 +125,51 @@ class RssSampler:
         self.samples: list[tuple[float, int]] = []
 
     def start(self) -> None:
-        """Start the child and wait for its first sample."""
-        self._child = subprocess.Popen(
-            [sys.executable, *_fast_start(), "-c", _CHILD, str(os.getpid()), repr(self._interval)],
-            stdin=subprocess.PIPE,
-            stdout=subprocess.PIPE,
-            text=True,
-            start_new_session=True,  # a terminal's Ctrl-C is for the user's code, not it
-        )
-        assert self._child.stdout is not None
-        if self._child.stdout.readline() != "ready\n":
-            self._child.wait()
-            raise WorkbenchError("the RSS sampler could not start (is psutil installed?)")
+        """Open a sampling window in the child (started on first use) once it has
+        taken its first sample."""
+        with _lock:
+            child = _child(self._interval)
+            assert child.stdin is not None
+            assert child.stdout is not None
+            try:
+                child.stdin.write("start\n")
+                child.stdin.flush()
+                ready = child.stdout.readline()
+            except OSError:
+                ready = ""
+            if ready != "ready\n":
+                _children.pop((os.getpid(), self._interval), None)
+                child.kill()
+                child.wait()
+                raise WorkbenchError("the RSS sampler stopped answering; run again")
+            self._child = child
 
     def stop(self) -> None:
-        """Close the child's input, which makes it print its samples and exit."""
+        """Close the window: the child sends its samples and waits for the next."""
         if self._child is None:
             return
         child, self._child = self._child, None
-        try:
-            output, _ = child.communicate(input="", timeout=30)
-        except subprocess.TimeoutExpired:
-            child.kill()
-            child.wait()
-            raise WorkbenchError("the RSS sampler did not answer; its samples are lost") from None
-        readings = [
-            (float(t), int(rss)) for t, rss in (line.split() for line in output.splitlines())
-        ]
+        assert child.stdin is not None
+        assert child.stdout is not None
+        lines: list[str] = []
+        with _lock:
+            try:
+                child.stdin.write("stop\n")
+                child.stdin.flush()
+                for line in child.stdout:
+                    if line == "end\n":
+                        break
+                    lines.append(line)
+                else:
+                    raise OSError("the child closed its output")
+            except OSError:
+                _children.pop((os.getpid(), self._interval), None)
+                child.kill()
+                child.wait()
+                raise WorkbenchError(
+                    "the RSS sampler did not answer; its samples are lost"
+                ) from None
+        readings = [(float(t), int(rss)) for t, rss in (line.split() for line in lines)]
         t0 = readings[0][0] if readings else 0.0
         self.samples = [(t - t0, rss) for t, rss in readings]
 

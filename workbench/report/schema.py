@@ -89,8 +89,17 @@ COLUMNS: dict[str, dict[str, str]] = {
 }
 
 
+_EMPTY: dict[str, pd.DataFrame] = {}
+
+
 def frame(kind: str, rows: list[dict[str, Any]]) -> pd.DataFrame:
     """A DataFrame of `kind` (a key of COLUMNS) with its columns and dtypes."""
     columns = COLUMNS[kind]
+    if not rows:
+        # Building a frame costs ~2 ms of pandas, and most runs leave several tables
+        # empty: each empty one is built once and copied.
+        if kind not in _EMPTY:
+            _EMPTY[kind] = pd.DataFrame([], columns=list(columns)).astype(columns)
+        return _EMPTY[kind].copy()
     table = pd.DataFrame(rows, columns=list(columns))
     return table.astype(columns).reset_index(drop=True)
