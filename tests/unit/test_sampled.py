@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import cProfile
 import sys
+from typing import Any
 
 import pytest
 
@@ -16,6 +17,8 @@ import workbench
 from tests import workloads
 from workbench.collectors.functions import StatsKey
 from workbench.errors import OptionError
+from workbench.render.icicle import stack_boxes
+from workbench.report.schema import frame
 from workbench.report.stacks import stats_from_stacks
 from workbench.session.hooks import HookState
 
@@ -100,3 +103,77 @@ def test_a_fault_in_a_sampled_run_restores_every_hook(fault: object) -> None:
     profile = cProfile.Profile()  # the profiler slot is free
     profile.enable()
     profile.disable()
+
+
+def _stacks_table(stacks: dict[tuple[StatsKey, ...], int]) -> Any:
+    rows = [
+        {
+            "stack": number,
+            "depth": depth,
+            "function": key[2],
+            "file": key[0],
+            "line": key[1],
+            "samples": samples,
+            "seconds": samples * 0.001,
+        }
+        for number, (stack, samples) in enumerate(stacks.items())
+        for depth, key in enumerate(stack)
+    ]
+    return frame("stacks", rows)
+
+
+def test_the_sampled_icicle_splits_a_shared_callee_by_its_real_callers() -> None:
+    leaf: StatsKey = ("lib.py", 9, "leaf")
+    table = _stacks_table(
+        {
+            (MAIN, LOAD, PARSE, leaf): 30,  # parse (and its leaf) under load: 30 samples
+            (MAIN, SAVE, PARSE, leaf): 10,  # under save: 10
+            (MAIN, SAVE): 5,
+        }
+    )
+    boxes, total, hidden = stack_boxes(table)
+    under = {(b.depth, b.key[2], round(b.x, 6)): b.samples for b in boxes}
+    parse_boxes = sorted((b.samples for b in boxes if b.key[2] == "parse"), reverse=True)
+    leaf_boxes = sorted((b.samples for b in boxes if b.key[2] == "leaf"), reverse=True)
+    assert parse_boxes == [30, 10]
+    assert leaf_boxes == [30, 10]  # the grandchild follows its own path, not an average
+    assert under[(0, "main", 0.0)] == 45
+    assert total == pytest.approx(0.045)
+    assert hidden == 0.0
+
+
+def _shared(n: int) -> int:
+    total = 0
+    for i in range(n):
+        total += i * i % 7
+    return total
+
+
+def _heavy() -> int:
+    return _shared(2_400_000)
+
+
+def _light() -> int:
+    return _shared(400_000)
+
+
+def _both() -> int:
+    return _heavy() + _light()
+
+
+def test_a_sampled_run_s_icicle_gives_the_shared_callee_to_each_caller() -> None:
+    with workbench.profiling(functions="sampled", memory="off") as run:
+        _both()
+    report = run.report
+    boxes, _, _ = stack_boxes(report.stacks)
+    shared = {
+        parent.key[2]: box.samples
+        for parent in boxes
+        for box in boxes
+        if box.key[2] == "_shared"
+        and box.depth == parent.depth + 1
+        and parent.x <= box.x < parent.x + parent.width
+    }
+    assert set(shared) == {"_heavy", "_light"}
+    assert shared["_heavy"] > shared["_light"]  # six times the work
+    assert "from sampled stacks" in report.to_html()

@@ -71,12 +71,11 @@ _lock = threading.Lock()
 _children: dict[tuple[int, float], subprocess.Popen[str]] = {}
 
 
-def _child(interval: float) -> subprocess.Popen[str]:
-    """The running child for `interval`, started if there is none (or it died)."""
-    key = (os.getpid(), interval)
-    child = _children.get(key)
-    if child is not None and child.poll() is None:
-        return child
+_busy: set[tuple[int, float]] = set()  # shared children with a window open
+
+
+def _spawn(interval: float) -> subprocess.Popen[str]:
+    """A new child sampling this process every `interval` seconds, once it is up."""
     child = subprocess.Popen(
         [sys.executable, *_fast_start(), "-c", _CHILD, str(os.getpid()), repr(interval)],
         stdin=subprocess.PIPE,
@@ -88,8 +87,21 @@ def _child(interval: float) -> subprocess.Popen[str]:
     if child.stdout.readline() != "alive\n":
         child.wait()
         raise WorkbenchError("the RSS sampler could not start (is psutil installed?)")
-    _children[key] = child
     return child
+
+
+def _child(interval: float) -> tuple[subprocess.Popen[str], bool]:
+    """A child for one window, and whether it is the shared one: the shared child for
+    `interval` (started if there is none or it died), or, while its window is open (a
+    profile inside a profile), one of the window's own."""
+    key = (os.getpid(), interval)
+    if key in _busy:
+        return _spawn(interval), False
+    child = _children.get(key)
+    if child is None or child.poll() is not None:
+        child = _children[key] = _spawn(interval)
+    _busy.add(key)
+    return child, True
 
 
 def stop_rss_child() -> int:
@@ -122,13 +134,14 @@ class RssSampler:
     def __init__(self, interval: float) -> None:
         self._interval = interval
         self._child: subprocess.Popen[str] | None = None
+        self._shared = False
         self.samples: list[tuple[float, int]] = []
 
     def start(self) -> None:
         """Open a sampling window in the child (started on first use) once it has
         taken its first sample."""
         with _lock:
-            child = _child(self._interval)
+            child, self._shared = _child(self._interval)
             assert child.stdin is not None
             assert child.stdout is not None
             try:
@@ -138,9 +151,7 @@ class RssSampler:
             except OSError:
                 ready = ""
             if ready != "ready\n":
-                _children.pop((os.getpid(), self._interval), None)
-                child.kill()
-                child.wait()
+                self._end(child, failed=True)
                 raise WorkbenchError("the RSS sampler stopped answering; run again")
             self._child = child
 
@@ -163,15 +174,29 @@ class RssSampler:
                 else:
                     raise OSError("the child closed its output")
             except OSError:
-                _children.pop((os.getpid(), self._interval), None)
-                child.kill()
-                child.wait()
+                self._end(child, failed=True)
                 raise WorkbenchError(
                     "the RSS sampler did not answer; its samples are lost"
                 ) from None
+            self._end(child, failed=False)
         readings = [(float(t), int(rss)) for t, rss in (line.split() for line in lines)]
         t0 = readings[0][0] if readings else 0.0
         self.samples = [(t - t0, rss) for t, rss in readings]
+
+    def _end(self, child: subprocess.Popen[str], *, failed: bool) -> None:
+        """After a window: the shared child waits for the next (or, failed, is ended and
+        forgotten); a window's own child ends."""
+        key = (os.getpid(), self._interval)
+        if self._shared:
+            _busy.discard(key)
+            if not failed:
+                return
+            _children.pop(key, None)
+        if failed:
+            child.kill()
+            child.wait()
+        else:
+            child.communicate(input="", timeout=10)
 
     @property
     def peak(self) -> int:

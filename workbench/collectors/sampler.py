@@ -82,6 +82,9 @@ class LineSampler:
         self._keys: dict[CodeType, tuple[StatsKey, frozenset[int]]] = {}
         self.total = 0
         self.unavailable: str | None = None
+        # The frame of a profiled `with` block: the stacks stop there, as what called
+        # it is not the profiled code (None: they stop at the workbench's own frames).
+        self.base: FrameType | None = None
 
     def start(self) -> None:
         """Install the SIGPROF handler and start the CPU-time timer, if the platform can."""
@@ -108,6 +111,7 @@ class LineSampler:
         signal.setitimer(signal.ITIMER_PROF, 0, 0)
         signal.signal(signal.SIGPROF, self._previous)
         self._running = False
+        self.base = None  # no frame kept alive past the run
 
     def _on_sample(self, signum: int, frame: FrameType | None) -> None:
         # Runs while cProfile may be on: it calls only code of our package (and what that
@@ -146,6 +150,8 @@ class LineSampler:
             if is_own_file(key[0]):
                 break  # our own start/stop code and what called it: not the profiled code
             stack.append(key)
+            if current is self.base:
+                break
             current = current.f_back
         if stack:
             self.stacks[tuple(reversed(stack))] += 1

@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING
 
 from workbench.options import Display
 from workbench.render.format import Table, bar_blocks, fmt_bytes
-from workbench.render.icicle import icicle_svg
+from workbench.render.icicle import MIN_SAMPLES, icicle_svg
 from workbench.render.view import View, build_view
 
 if TYPE_CHECKING:  # renderers read a Report; only its type is imported
@@ -121,7 +121,11 @@ def _icicle(report: Report) -> str:
     def scale(key: tuple[str, int, str]) -> float:
         return known.get((key[2], key[1]), unknown)[2]
 
-    return icicle_svg(report.profile_data, where, is_user, scale)
+    # The sampled mode's times come from the stacks: its icicle always does too.
+    sampled = report.summary.plan.functions == "sampled"
+    return icicle_svg(
+        report.profile_data, where, is_user, scale, report.stacks, 1 if sampled else MIN_SAMPLES
+    )
 
 
 def render_html(report: Report, display: Display) -> str:

@@ -1,11 +1,13 @@
-"""An icicle view of cProfile's call tree, as inline SVG (no script, no server).
+"""An icicle view of the call tree, as inline SVG (no script, no server).
 
-cProfile keeps, per function, who called it and how much cumulative time those calls
-took (the `callers` edges). The tree is rebuilt from the roots down along those edges;
-a function called from several places splits its time as the edges say. Width is
-cumulative time; every box has a tooltip with calls and times. Boxes narrower than a
-pixel's worth and levels past `MAX_DEPTH` are left out, and the view says how much time
-that hides, so the SVG stays small for huge profiles (the saved `.prof` keeps it all).
+Drawn from the sampled stacks where there are enough of them: every path from the root
+is a box, so a function called from several places is split exactly by its real callers
+(and theirs). Otherwise from cProfile's caller->callee edges (`callers`), rebuilt from
+the roots down: a function called from several places splits its time as the edges say,
+which cannot tell which of its callers' callers its time came from (snakeviz issue #112).
+Width is cumulative time; every box has a tooltip with calls (or samples) and times.
+Boxes narrower than a pixel's worth and levels past `MAX_DEPTH` are left out, and the
+view says how much time that hides, so the SVG stays small for huge profiles.
 """
 
 from __future__ import annotations
@@ -24,6 +26,7 @@ ROW = 18
 MAX_DEPTH = 24
 MAX_BOXES = 1500
 MIN_FRACTION = 1.5 / WIDTH  # narrower than 1.5 px: hidden
+MIN_SAMPLES = 30  # fewer sampled stacks draw too coarse a tree: use cProfile's edges
 
 
 @dataclass
@@ -37,6 +40,7 @@ class Box:
     seconds: float
     calls: int
     children: list[Box] = field(default_factory=list)
+    samples: int | None = None  # drawn from sampled stacks: how many went through it
 
 
 def _callees(stats: dict[Key, Any]) -> dict[Key, list[tuple[Key, float, int]]]:
@@ -154,6 +158,67 @@ def icicle_boxes(
     return boxes, total, hidden
 
 
+@dataclass
+class _Node:
+    samples: int = 0
+    seconds: float = 0.0
+    children: dict[Key, _Node] = field(default_factory=dict)
+
+
+def stack_boxes(
+    stacks: Any, scale: Callable[[Key], float] | None = None
+) -> tuple[list[Box], float, float]:
+    """The boxes of the sampled call tree, the total seconds, and the seconds left out.
+
+    Parameters:
+        stacks: the report's `stacks` table (one row per frame, outermost first).
+        scale: per function, a factor on its boxes' seconds (the correction's, in the
+            exact mode: the samples saw the profiled run); None draws them as sampled.
+
+    Returns:
+        (boxes in drawing order, total seconds of the roots, hidden seconds).
+    """
+    root = _Node()
+    ordered = stacks.sort_values(["stack", "depth"])
+    for _, frames in ordered.groupby("stack", sort=False):
+        samples, seconds = int(frames["samples"].iloc[0]), float(frames["seconds"].iloc[0])
+        node = root
+        for file, line, function in zip(
+            frames["file"], frames["line"], frames["function"], strict=True
+        ):
+            key = (str(file), int(line), str(function))
+            node = node.children.setdefault(key, _Node())
+            node.samples += samples
+            node.seconds += seconds * (scale(key) if scale else 1.0)
+    total = sum(child.seconds for child in root.children.values()) or 1.0
+    boxes: list[Box] = []
+    hidden = 0.0
+    # Breadth-first, so the box budget goes to the upper, wider levels first.
+    placed: list[tuple[Key, _Node, float]] = []
+    x = 0.0
+    for key, node in sorted(root.children.items(), key=lambda item: -item[1].seconds):
+        placed.append((key, node, x))
+        x += node.seconds / total
+    depth = 0
+    while placed and depth < MAX_DEPTH:
+        following: list[tuple[Key, _Node, float]] = []
+        for key, node, start in placed:
+            width = node.seconds / total
+            if width < MIN_FRACTION or len(boxes) >= MAX_BOXES:
+                hidden += node.seconds
+                continue
+            boxes.append(Box(key, depth, start, width, node.seconds, 0, samples=node.samples))
+            child_x = start
+            for child_key, child in sorted(node.children.items(), key=lambda c: -c[1].seconds):
+                child_seconds = min(child.seconds, node.seconds)
+                following.append((child_key, child, child_x))
+                child_x += child_seconds / total
+        placed = following
+        depth += 1
+    hidden += sum(node.seconds for _, node, _ in placed)
+    return boxes, total, hidden
+
+
 def _fmt(seconds: float) -> str:
     return f"{seconds * 1e3:.1f} ms" if seconds < 1 else f"{seconds:.3f} s"
 
@@ -163,6 +228,8 @@ def icicle_svg(
     where: Callable[[Key], str],
     is_user: Callable[[Key], bool],
     scale: Callable[[Key], float] | None = None,
+    stacks: Any = None,
+    min_samples: int = MIN_SAMPLES,
 ) -> str:
     """The icicle as an SVG element ("" for an empty profile).
 
@@ -171,8 +238,17 @@ def icicle_svg(
         where: a readable location for a function ("In[3]:12", "pandas/core/frame.py:90").
         is_user: whether a function is the user's code (drawn in the warm colour).
         scale: see `icicle_boxes`.
+        stacks: the report's `stacks` table; drawn from when it holds at least
+            `min_samples` samples.
+        min_samples: see `stacks` (1 when the function times came from the stacks too).
     """
-    boxes, total, hidden = icicle_boxes(profile_data, scale)
+    sampled = stacks is not None and not stacks.empty
+    if sampled:
+        sampled = int(stacks.drop_duplicates("stack")["samples"].sum()) >= min_samples
+    if sampled:
+        boxes, total, hidden = stack_boxes(stacks, scale)
+    else:
+        boxes, total, hidden = icicle_boxes(profile_data, scale)
     if not boxes:
         return ""
     depth = max(b.depth for b in boxes) + 1
@@ -181,7 +257,8 @@ def icicle_svg(
         name = b.key[2]
         x, w, y = b.x * WIDTH, b.width * WIDTH, b.depth * ROW
         colour = "#f4a261" if is_user(b.key) else "#a8c5da"
-        tip = f"{name}  {where(b.key)}\n{b.calls:,} calls, {_fmt(b.seconds)} cumulative"
+        counted = f"{b.samples:,} samples" if b.samples is not None else f"{b.calls:,} calls"
+        tip = f"{name}  {where(b.key)}\n{counted}, {_fmt(b.seconds)} cumulative"
         label = name if w > 7 * len(name) else (name[: int(w / 7) - 1] + "…" if w > 30 else "")
         parts.append(
             f'<g class="awb-box"><title>{escape(tip)}</title>'
@@ -190,7 +267,8 @@ def icicle_svg(
             + (f'<text x="{x + 3:.1f}" y="{y + 13}">{escape(label)}</text>' if label else "")
             + "</g>"
         )
-    caption = f"Call tree (icicle): width = cumulative time, {_fmt(total)} in all"
+    source = ", from sampled stacks" if sampled else ""
+    caption = f"Call tree (icicle{source}): width = cumulative time, {_fmt(total)} in all"
     if hidden > 0:
         caption += f"; {_fmt(hidden)} in calls too small or too deep to draw"
     return (

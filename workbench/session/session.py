@@ -81,6 +81,8 @@ class ProfileSession:
             raise WorkbenchError("a profiling session runs once; start a new one")
         self._hooks = HookState.capture()
         self._started_at = datetime.now().astimezone().isoformat(timespec="seconds")
+        if self._lenses.sampler is not None:
+            self._lenses.sampler.base = sys._getframe(1)  # a `with` block's own frame
         try:
             for collector in self._order:
                 self._n_started += 1  # counted before start: a failed start still stops
