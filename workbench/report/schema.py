@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from typing import Any
 
+import numpy as np
 import pandas as pd
 
 __all__ = ["COLUMNS", "TABLES", "frame"]
@@ -90,6 +91,8 @@ COLUMNS: dict[str, dict[str, str]] = {
 
 
 _EMPTY: dict[str, pd.DataFrame] = {}
+# Dtypes that numpy has no array for: pandas builds their columns.
+_EXTENSION = frozenset({"str", "Int64"})
 
 
 def frame(kind: str, rows: list[dict[str, Any]]) -> pd.DataFrame:
@@ -101,5 +104,24 @@ def frame(kind: str, rows: list[dict[str, Any]]) -> pd.DataFrame:
         if kind not in _EMPTY:
             _EMPTY[kind] = pd.DataFrame([], columns=list(columns)).astype(columns)
         return _EMPTY[kind].copy()
-    table = pd.DataFrame(rows, columns=list(columns))
-    return table.astype(columns).reset_index(drop=True)
+    try:
+        # Column by column: a third of the time of building from dicts and casting, which
+        # was most of a short profile's fixed cost.
+        data = {
+            name: _column([row.get(name) for row in rows], dtype) for name, dtype in columns.items()
+        }
+        return pd.DataFrame(data, copy=False)
+    except (TypeError, ValueError):  # a missing or mistyped value: pandas' cast decides
+        table = pd.DataFrame(rows, columns=list(columns))
+        return table.astype(columns).reset_index(drop=True)
+
+
+def _column(values: list[Any], dtype: str) -> Any:
+    """One column's array: numpy's for its own dtypes, pandas' for str and Int64.
+
+    Raises:
+        TypeError, ValueError: a value does not fit the dtype (None in an int64 column).
+    """
+    if dtype in _EXTENSION:
+        return pd.array(values, dtype=dtype)  # type: ignore[call-overload]
+    return np.array(values, dtype=dtype)
