@@ -8,7 +8,10 @@ and the signal handler as they were.
 from __future__ import annotations
 
 import cProfile
+import os
+import signal
 import sys
+import threading
 from typing import Any
 
 import pytest
@@ -103,6 +106,45 @@ def test_a_fault_in_a_sampled_run_restores_every_hook(fault: object) -> None:
     profile = cProfile.Profile()  # the profiler slot is free
     profile.enable()
     profile.disable()
+
+
+def _until_interrupted() -> int:
+    """Work until a Ctrl-C arrives (from a timer thread), or give up after a long while."""
+    spins = 0
+    for _ in range(200_000_000):
+        spins += len(workloads.parse(200))
+    return spins
+
+
+@pytest.mark.parametrize("functions", ["exact", "sampled"])
+def test_a_real_ctrl_c_restores_every_hook_and_handler(functions: Any) -> None:
+    before = HookState.capture()
+    session = workbench.profiling(functions=functions)
+    sender = threading.Timer(0.3, os.kill, (os.getpid(), signal.SIGINT))
+    with pytest.raises(KeyboardInterrupt), session:  # noqa: PT012 - the timer starts inside
+        sender.start()
+        _until_interrupted()
+    sender.join()
+    assert before.differences(HookState.capture()) == []
+    assert session.report.summary.complete is False
+
+
+def test_a_ctrl_c_while_the_lenses_stop_waits_until_they_have(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    before = HookState.capture()
+    session = workbench.profiling(functions="sampled")
+    first = session._order[-1]  # stopped first: the interrupt comes before the others stop
+    stop = first.stop
+
+    def interrupted_stop() -> None:
+        os.kill(os.getpid(), signal.SIGINT)
+        stop()
+
+    monkeypatch.setattr(first, "stop", interrupted_stop)
+    with pytest.raises(KeyboardInterrupt), session:
+        workloads.parse(1_000)
+    assert before.differences(HookState.capture()) == []
 
 
 def _stacks_table(stacks: dict[tuple[StatsKey, ...], int]) -> Any:

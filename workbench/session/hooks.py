@@ -14,7 +14,7 @@ import tracemalloc
 from dataclasses import dataclass
 from typing import Any
 
-__all__ = ["HookState"]
+__all__ = ["HookState", "hold_sigint", "release_sigint"]
 
 
 def _monitoring_tools() -> tuple[str | None, ...]:
@@ -29,6 +29,15 @@ def _sigprof_handler() -> object:
     """The SIGPROF handler, or None where the platform has no SIGPROF."""
     sigprof = getattr(signal, "SIGPROF", None)
     return None if sigprof is None else signal.getsignal(sigprof)
+
+
+def _prof_timer() -> tuple[float, float]:
+    """The CPU-time timer that delivers SIGPROF: (delay, interval), zeros when disarmed."""
+    if not hasattr(signal, "setitimer"):
+        return (0.0, 0.0)
+    # Only whether it is armed and how often: the remaining delay counts down.
+    delay, interval = signal.getitimer(signal.ITIMER_PROF)
+    return (float(delay > 0), interval)
 
 
 def _asyncio_hooks() -> tuple[object, bool]:
@@ -51,6 +60,8 @@ class HookState:
         tracemalloc: whether tracemalloc is tracing.
         monitoring: the tool name in each `sys.monitoring` slot (empty before 3.12).
         sigprof: the SIGPROF handler (the line sampler uses it).
+        prof_timer: whether the CPU-time timer is armed (1.0 or 0.0), and its interval.
+        sigint: the SIGINT handler (an interrupt must leave it as it was).
         asyncio: asyncio's callback runner, and whether the running loop's selector is
             wrapped (the tasks lens wraps both).
         thread_profile: `threading.getprofile()`, the hook new threads install.
@@ -61,6 +72,8 @@ class HookState:
     tracemalloc: bool
     monitoring: tuple[str | None, ...]
     sigprof: object
+    prof_timer: tuple[float, float]
+    sigint: object
     asyncio: tuple[object, bool]
     thread_profile: object
 
@@ -73,6 +86,8 @@ class HookState:
             tracemalloc=tracemalloc.is_tracing(),
             monitoring=_monitoring_tools(),
             sigprof=_sigprof_handler(),
+            prof_timer=_prof_timer(),
+            sigint=signal.getsignal(signal.SIGINT),
             asyncio=_asyncio_hooks(),
             thread_profile=threading.getprofile(),
         )
@@ -87,9 +102,28 @@ class HookState:
             Human-readable lines, empty when both snapshots agree.
         """
         changed = []
-        names = ("profile", "trace", "tracemalloc", "monitoring", "sigprof", "asyncio")
-        for name in (*names, "thread_profile"):
+        names = ("profile", "trace", "tracemalloc", "monitoring", "sigprof", "prof_timer")
+        for name in (*names, "sigint", "asyncio", "thread_profile"):
             before, after = getattr(self, name), getattr(other, name)
             if before != after:
                 changed.append(f"{name}: {before!r} -> {after!r}")
         return changed
+
+
+def hold_sigint() -> object:
+    """Block SIGINT in the main thread; returns what `release_sigint` needs.
+
+    While the lenses stop, a Ctrl-C must wait: raised halfway, it would leave a hook or a
+    signal handler behind. Elsewhere (another thread, no pthread_sigmask) nothing is held.
+    """
+    if not hasattr(signal, "pthread_sigmask") or threading.current_thread() is not (
+        threading.main_thread()
+    ):
+        return None
+    return signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGINT})
+
+
+def release_sigint(held: object) -> None:
+    """Restore the signal mask `hold_sigint` changed; a pending SIGINT is delivered now."""
+    if held is not None:
+        signal.pthread_sigmask(signal.SIG_SETMASK, held)  # type: ignore[arg-type]

@@ -24,7 +24,7 @@ from workbench.errors import OptionError, WorkbenchError
 from workbench.options import ProfileOptions
 from workbench.report.assemble import Clocks, build_report
 from workbench.report.report import Report
-from workbench.session.hooks import HookState
+from workbench.session.hooks import HookState, hold_sigint, release_sigint
 from workbench.session.unfinished import is_lazy, lazy_kind, unfinished_work
 from workbench.session.wiring import wire
 
@@ -206,7 +206,20 @@ class ProfileSession:
         return self._report
 
     def _stop_all(self) -> None:
-        """Stop every started lens, newest first; the first error is raised at the end."""
+        """Stop every started lens, newest first; the first error is raised at the end.
+
+        A Ctrl-C (SIGINT) that arrives meanwhile is held until every lens has stopped, so
+        that an interrupt never leaves a hook or a signal handler of ours behind.
+        """
+        # Not a `with` block: while cProfile runs, the library code this runner module
+        # calls stays in the table (only what the runner's callees call is ours).
+        held = hold_sigint()
+        try:
+            self._stop_each()
+        finally:
+            release_sigint(held)
+
+    def _stop_each(self) -> None:
         first_error: BaseException | None = None
         while self._n_started:
             self._n_started -= 1
