@@ -145,7 +145,13 @@ def _without_own_entries(stats: StatsDict, is_user_code: Callable[[str], bool]) 
             continue  # every call to it was ours
         kept = {caller: value for caller, value in callers.items() if caller not in own}
         clean[key] = (cc, nc, max(tt, 0.0), max(ct, 0.0), kept)
-    return clean
+    # A caller can also vanish when every call to it was a runner's (a library function
+    # that our session called): its callees then start from outside. pstats' readers
+    # (snakeviz) expect every caller to be an entry.
+    return {
+        key: (cc, nc, tt, ct, {c: v for c, v in callers.items() if c in clean})
+        for key, (cc, nc, tt, ct, callers) in clean.items()
+    }
 
 
 class FunctionCollector:
