@@ -97,9 +97,23 @@ def test_save_and_refuse_to_overwrite(cell_ns: Any, tmp_path: Path) -> None:
     assert cell_ns.user_ns["ran"] is True
 
 
+def test_save_in_the_formats_asked_for_from_a_sampled_run(cell_ns: Any, tmp_path: Path) -> None:
+    target = tmp_path / "stacks"
+    line = f"%architect_profile -q -o srep -f sampled -s {target} --formats speedscope,folded "
+    result, _ = run(cell_ns, line + "score(parse(200000))")
+    assert result.success
+    assert sorted(p.name for p in target.iterdir()) == ["profile.folded", "profile.speedscope.json"]
+    # One line per distinct stack of the report, with its samples.
+    rows = (target / "profile.folded").read_text().splitlines()
+    stacks = cell_ns.user_ns["srep"].stacks.groupby("stack")["samples"].first()
+    assert len(rows) == len(stacks) > 0
+    assert sum(int(row.rsplit(" ", 1)[1]) for row in rows) == stacks.sum()
+
+
 @pytest.mark.parametrize(
     ("line", "message"),
     [
+        ("-s out --formats pdf parse(1)", "choose among prof, json"),
         ("-m bogus parse(1)", "invalid choice: 'bogus'"),
         ("-l nosuch parse(1)", "no name 'nosuch' in the notebook"),
         ("-l parse.nothing parse(1)", "has no attribute 'nothing'"),

@@ -28,7 +28,7 @@ from workbench.errors import OptionError, ProfilerBusyError
 from workbench.ipython.base import ShellMagics
 from workbench.ipython.cells import CompiledCell, compile_cell, resolve_name
 from workbench.options import FUNCTION_MODES, MEMORY_MODES, ProfileOptions
-from workbench.report.storage import FILES
+from workbench.report.storage import DEFAULT_FORMATS, FILES
 from workbench.session import ProfileSession
 
 __all__ = ["WorkbenchMagics", "split_line"]
@@ -107,7 +107,19 @@ class WorkbenchMagics(ShellMagics):
     )
     @argument("-t", "--top", type=int, default=20, help="Rows shown per table (default 20).")
     @argument("-o", "--output", metavar="VAR", help="Store the Report in this variable.")
-    @argument("-s", "--save", metavar="DIR", help="Save profile.prof, report.json, report.html.")
+    @argument(
+        "-s",
+        "--save",
+        metavar="DIR",
+        help="Save the report's files (--formats) into DIR.",
+    )
+    @argument(
+        "--formats",
+        default=",".join(DEFAULT_FORMATS),
+        metavar="LIST",
+        help="With -s: comma-separated, among " + ", ".join(FILES) + " (default "
+        f"{','.join(DEFAULT_FORMATS)}); speedscope and folded hold the sampled stacks.",
+    )
     @argument("--overwrite", action="store_true", help="With -s: replace existing files.")
     @argument("-q", "--quiet", action="store_true", help="Do not display the report.")
     @argument(
@@ -132,6 +144,7 @@ class WorkbenchMagics(ShellMagics):
             %architect_profile run_pipeline(records)
             %architect_profile -l transform -m tracemalloc -o rep run_pipeline(records)
             %architect_profile --snakeviz run_pipeline(records)
+            %architect_profile -f sampled -s out --formats speedscope,folded run(records)
 
             %%architect_profile -m lines -l transform
             out = run_pipeline(records)
@@ -232,9 +245,22 @@ class WorkbenchMagics(ShellMagics):
 
     @staticmethod
     def _check_save_target(args: Any) -> None:
+        """Decode --formats into `args.format_list`; refuse files that -s would overwrite.
+
+        Raises:
+            UsageError: an unknown format, or existing files without --overwrite.
+        """
+        args.format_list = tuple(f.strip() for f in args.formats.split(",") if f.strip())
+        unknown = [f for f in args.format_list if f not in FILES]
+        if unknown or not args.format_list:
+            raise UsageError(
+                f"--formats {args.formats}: choose among {', '.join(FILES)}, comma-separated, "
+                "e.g. --formats prof,speedscope"
+            )
         if args.save is None or args.overwrite:
             return
-        taken = [str(Path(args.save) / n) for n in FILES.values() if (Path(args.save) / n).exists()]
+        names = [FILES[f] for f in args.format_list]
+        taken = [str(Path(args.save) / n) for n in names if (Path(args.save) / n).exists()]
         if taken:
             raise UsageError(
                 f"-s {args.save}: {', '.join(taken)} exist; add --overwrite "
@@ -253,7 +279,7 @@ class WorkbenchMagics(ShellMagics):
         if args.snakeviz:
             display(report.snakeviz())
         if args.save:
-            report.save(args.save, overwrite=args.overwrite)
+            report.save(args.save, overwrite=args.overwrite, formats=args.format_list)
 
 
 # Leading options of the line magic, from its parser; what follows them is the statement.
