@@ -21,6 +21,7 @@ TRUTH = "truth (perf_counter, unprofiled)"
 FRESH_TRUTH = "truth, fresh process (as py-spy runs)"
 CORRECTED = "workbench default (corrected)"
 RAW = "workbench default (raw)"
+SAMPLED = "workbench -f sampled"
 PY_SPY = f"py-spy ({whole_program.PY_SPY_RATE} Hz)"
 
 
@@ -37,6 +38,7 @@ class Probe:
 
 PROBES = [
     Probe((CORRECTED, RAW), stage_times.workbench_default),
+    Probe((SAMPLED,), stage_times.workbench_sampled),
     Probe(("cProfile (%prun)",), stage_times.cprofile_times),
     Probe(("pyinstrument",), stage_times.pyinstrument_times),
     Probe((FRESH_TRUTH,), whole_program.fresh_truth, smoke_on=("W4 pipeline",)),
@@ -179,7 +181,7 @@ def render(accuracy: Accuracy, reps: int) -> list[str]:
         out.append("| tool | " + " | ".join(stages) + " | worst error (points) |")
         out.append("|---|" + "---|" * (len(stages) + 1))
         for tool in accuracy.tools(workload):
-            name = f"**{tool}**" if tool in (CORRECTED, RAW) else tool
+            name = f"**{tool}**" if tool in (CORRECTED, RAW, SAMPLED) else tool
             out.append(f"| {name} | " + " | ".join(_row(accuracy, workload, tool)) + " |")
     return out
 

@@ -8,6 +8,7 @@ from dataclasses import dataclass, field
 from typing import Protocol
 
 from benchmarks import accuracy as stage_accuracy
+from benchmarks import fixed_cost
 
 MiB = 1 << 20
 
@@ -34,6 +35,7 @@ class Results:
     failures: list[str] = field(default_factory=list)
     accuracy: stage_accuracy.Accuracy | None = None  # every stage's share, per tool
     seconds: float = 0.0  # how long the whole run took
+    fixed_costs: dict[str, list[float] | str] = field(default_factory=dict)  # seconds
 
     def fail(self, tool: str, workload: str, why: str) -> None:
         self.ratios.setdefault(tool, {}).setdefault(workload, [])
@@ -115,6 +117,8 @@ def render(
         out += ["", "Failed runs (their cells say so; medians use the other workloads):", ""]
         out += [f"- {failure}" for failure in results.failures]
     out += ["", "## Targets", "", *_targets(results, workloads)]
+    if results.fixed_costs:
+        out += ["", *fixed_cost.render(results.fixed_costs)]
     if results.accuracy is not None:
         out += ["", *stage_accuracy.render(results.accuracy, results.reps)]
     out += ["", "## Accuracy: the W4 hot stage's share, every tool (overhead runs)", ""]
@@ -202,6 +206,20 @@ def _targets(results: Results, workloads: list[str]) -> list[str]:
             f"- Hot stage share within 5 points of the truth in the default mode: "
             f"{error:.1f} points off - {_verdict(error <= 5)}."
         )
+    sampled = "workbench -f sampled"
+    if has(sampled):
+        ratio = r.overall(sampled, workloads)
+        lines.append(
+            f"- Sampled mode at most 1.3x the unprofiled run: {ratio:.2f}x (median over "
+            f"workloads) - {_verdict(ratio <= 1.3)}."
+        )
+    if r.shares.get(sampled):
+        error = abs(statistics.median(r.shares[sampled]) - r.truth_share) * 100
+        lines.append(
+            f"- Hot stage share within 3 points of the truth in the sampled mode: "
+            f"{error:.1f} points off - {_verdict(error <= 3)}."
+        )
+    lines += fixed_cost.target(r.fixed_costs)
     if r.exact_peak and r.peaks.get("workbench -m tracemalloc"):
         ours = statistics.median(r.peaks["workbench -m tracemalloc"])
         error = abs(ours - r.exact_peak) / r.exact_peak * 100

@@ -4,7 +4,8 @@ For every workload and tool it alternates an unprofiled run (A) and a profiled r
 `--reps` times, and reports B/A: median and range. Drift of the machine hits A and B
 alike. It also measures the W4 hot stage's share (truth: per-stage perf_counter,
 unprofiled) and the W3 peak memory each tool reports, then every stage's share on the
-accuracy workloads by the workbench and the anchors (`accuracy`), and writes RESULTS.md.
+accuracy workloads by the workbench and the anchors (`accuracy`); first, each tool's
+fixed cost (`fixed_cost`). Writes RESULTS.md.
 """
 
 from __future__ import annotations
@@ -22,7 +23,7 @@ from types import ModuleType
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from benchmarks import accuracy, report
+from benchmarks import accuracy, fixed_cost, report
 from benchmarks.tools import TOOLS, Measure, Tool, tracemalloc_tool
 from benchmarks.whole_program import describe, max_rss
 from benchmarks.workloads import ACCURACY, WORKLOADS, pipeline
@@ -94,7 +95,9 @@ def main(argv: list[str] | None = None) -> int:
     def log(message: str) -> None:
         print(f"[{time.perf_counter() - started:6.1f} s] {message}", flush=True)
 
+    fixed_costs = fixed_cost.measure(args.smoke, log)
     results = measure(TOOLS, args.workloads, args.scale, args.reps, log)
+    results.fixed_costs = fixed_costs
     if args.accuracy:
         results.accuracy = accuracy.measure(args.accuracy, args.scale, args.reps, args.smoke, log)
     results.seconds = time.perf_counter() - started

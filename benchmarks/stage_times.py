@@ -100,6 +100,22 @@ def workbench_default(target: Target) -> tuple[StageTimes, StageTimes]:
     return (corrected, raw) if raw_column == "raw_cumtime" else (corrected, corrected)
 
 
+def workbench_sampled(target: Target) -> tuple[StageTimes]:
+    """The workbench's sampled mode (`functions="sampled"`): cumtime per stage, which is
+    the stage's samples times the timer's interval."""
+    with workbench.profiling(functions="sampled") as run:
+        target.fn()
+    functions = run.report.functions
+    finder = StageFinder(target.workload)
+    times: StageTimes = {}
+    columns = ("function", "line", "file", "cumtime")
+    for function, line, filename, cumtime in zip(*(functions[c] for c in columns), strict=True):
+        stage = finder.stage(str(function), int(line), str(filename))
+        if stage is not None:
+            times[stage] = float(cumtime)
+    return (times,)
+
+
 def cprofile_times(target: Target) -> tuple[StageTimes]:
     """cProfile around the call, read through pstats as %prun does: cumtime per stage."""
     profile = cProfile.Profile()

@@ -66,7 +66,12 @@ def cprofile(fn: Callable[[], object], workload: ModuleType) -> Measure:
     return Measure(wall, _stage_share(cumtime, workload))
 
 
-def _workbench(**options: Any) -> Callable[[Callable[[], object], ModuleType], Measure]:
+def _workbench(
+    *, lines_view: bool = True, **options: Any
+) -> Callable[[Callable[[], object], ModuleType], Measure]:
+    """The workbench with `options`; `lines_view`: W4's share from the line sampler's
+    samples where it lists the stages (else from the functions table's cumtime)."""
+
     def run(fn: Callable[[], object], workload: ModuleType) -> Measure:
         resolved = {k: (v(workload) if callable(v) else v) for k, v in options.items()}
         session = workbench.profiling(**resolved)
@@ -78,7 +83,7 @@ def _workbench(**options: Any) -> Callable[[Callable[[], object], ModuleType], M
         cumtime = dict(zip(report.functions["function"], report.functions["cumtime"], strict=True))
         sampled = report.lines[report.lines["method"] == "sampled"]
         share = _stage_share(cumtime, workload)
-        if len(sampled) and getattr(workload, "STAGES", None):
+        if lines_view and len(sampled) and getattr(workload, "STAGES", None):
             # The sampler's view where it lists the stages (a stage too small for line
             # detail has too few samples to matter); cProfile's cumtime otherwise.
             per = sampled.groupby("function")["samples"].sum()
@@ -210,6 +215,15 @@ TOOLS = [
     Tool("workbench default", _workbench(), ours=True),
     # The same without the hints' evidence (argument signatures, line samples): its cost.
     Tool("workbench default, hints off", _workbench(hints=False), ours=True),
+    # Stacks sampled on a CPU-time timer instead of cProfile. The kernel's timer ticks at
+    # 250 Hz here: a 0.35 s run gives ~90 samples, and a 25% stage's share from 90 varies
+    # by +-4.6 points (binomial); W4 runs 4x longer so its share is read from ~350.
+    Tool(
+        "workbench -f sampled",
+        _workbench(functions="sampled", lines_view=False),
+        ours=True,
+        scale_by_workload=(("W4 pipeline", 4.0),),
+    ),
     Tool("workbench exact lines (-l hot)", _workbench(lines=lambda w: w.hot()), ours=True),
     Tool("workbench -m tracemalloc", _workbench(memory="tracemalloc"), ours=True),
     Tool(
