@@ -217,5 +217,15 @@ def test_a_sampled_run_s_icicle_gives_the_shared_callee_to_each_caller() -> None
         and parent.x <= box.x < parent.x + parent.width
     }
     assert set(shared) == {"_heavy", "_light"}
+    # The measured proportion: each box holds exactly the samples whose stack ran the
+    # shared callee under that caller (not cProfile's average over both callers).
+    stacks = report.stacks.sort_values(["stack", "depth"]).groupby("stack")
+    under = {"_heavy": 0, "_light": 0}
+    for _, rows in stacks:
+        names = rows["function"].tolist()
+        for caller in under:
+            if caller in names and "_shared" in names[names.index(caller) :]:
+                under[caller] += int(rows["samples"].iloc[0])
+    assert shared == under
     assert shared["_heavy"] > shared["_light"]  # six times the work
     assert "from sampled stacks" in report.to_html()

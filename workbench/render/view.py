@@ -66,8 +66,14 @@ def _facts(report: Report) -> tuple[tuple[str, str], ...]:
     if s.correction:
         facts.append(("profiler cost", s.correction))
     sampled = s.plan.functions == "sampled"
+    if sampled:
+        # The figures' precision: a share from n samples is good to about 1/sqrt(n).
+        samples = int(report.stacks.drop_duplicates("stack")["samples"].sum())
+        calls = f"not counted: functions sampled ({samples:,} stack samples)"
+    else:
+        calls = f"{s.total_calls:,}"
     facts += [
-        ("calls", "not counted: functions sampled" if sampled else f"{s.total_calls:,}"),
+        ("calls", calls),
         ("hottest function", s.hottest_function or "none"),
         ("hottest line", s.hottest_line or "none"),
         ("lenses", ", ".join(s.lenses)),
