@@ -27,7 +27,7 @@ $(SPEEDSCOPE_SCHEMA):
 		tar xzf speedscope-*.tgz package/dist/release/file-format-schema.json && \
 		mv package/dist/release/file-format-schema.json . && rm -rf package speedscope-*.tgz
 
-setup: $(STAMP) $(SPEEDSCOPE_SCHEMA)
+setup: $(STAMP)
 
 lab: setup
 	$(VENV)/bin/jupyter lab --ip 127.0.0.1 $(ROOT_FLAG) notebooks/
@@ -44,7 +44,7 @@ typecheck: setup
 # The layers of tests/: plain Python (API, collectors, report, renderers' snapshots, compare,
 # the package's layout, the notebooks' paired .py files), then the magics in an in-process
 # IPython shell and in real kernels (nbclient, jupyter_client).
-unit: setup
+unit: setup $(SPEEDSCOPE_SCHEMA)
 	$(PY) -m pytest -p no:cacheprovider tests/unit
 
 magics: setup

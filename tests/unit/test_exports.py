@@ -30,7 +30,9 @@ SCHEMA = Path(
 
 def _schema() -> dict[str, object]:
     if not SCHEMA.exists():
-        message = f"speedscope's schema is missing ({SCHEMA}): run make setup"
+        message = (
+            f"speedscope's schema is missing ({SCHEMA}): run make unit (it fetches it with npm)"
+        )
         if os.environ.get("CI"):
             pytest.fail(message)
         pytest.skip(message)
