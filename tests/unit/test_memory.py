@@ -124,3 +124,26 @@ def test_one_rss_child_serves_every_profile_until_stop_servers() -> None:
     assert second.timeline["t"].iloc[0] == 0.0  # each run's window starts its own clock
     assert workbench.stop_servers() == 1
     assert child.poll() is not None  # it exited
+
+
+def test_an_rss_child_that_stops_answering_is_replaced_not_waited_for(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    import signal
+
+    from workbench.collectors import rss
+    from workbench.errors import WorkbenchError
+    from workbench.session.hooks import HookState
+
+    workbench.profile(workloads.hold)  # the shared child is up
+    hung = rss._children[(os.getpid(), 0.01)]
+    monkeypatch.setattr(rss, "ANSWER_TIMEOUT", 0.5)
+    before = HookState.capture()
+    session = workbench.profiling()
+    with pytest.raises(WorkbenchError, match="did not answer"), session:
+        os.kill(hung.pid, signal.SIGSTOP)  # it hangs: its window's samples never come
+    assert before.differences(HookState.capture()) == []
+    assert hung.wait(timeout=10) is not None  # killed, not left stopped
+    report = workbench.profile(workloads.hold)  # a new child serves the next profile
+    assert rss._children[(os.getpid(), 0.01)] is not hung
+    assert report.timeline["rss"].gt(0).all()

@@ -16,9 +16,11 @@ from __future__ import annotations
 
 import atexit
 import os
+import select
 import subprocess
 import sys
 import threading
+import time
 
 from workbench.errors import WorkbenchError
 
@@ -72,6 +74,34 @@ _children: dict[tuple[int, float], subprocess.Popen[str]] = {}
 
 
 _busy: set[tuple[int, float]] = set()  # shared children with a window open
+# How long the child may take to answer: its lenses stop with Ctrl-C held back, so a
+# child that hangs must not hang the kernel with it.
+ANSWER_TIMEOUT = 30.0
+
+
+def _answer(child: subprocess.Popen[str], last: str) -> str | None:
+    """The child's output up to its line `last`, or None if that did not come within
+    ANSWER_TIMEOUT seconds (or the child closed its output)."""
+    assert child.stdout is not None
+    if os.name == "nt":  # select() takes no pipes there: wait as long as it takes
+        lines = []
+        for line in child.stdout:
+            lines.append(line)
+            if line == last:
+                return "".join(lines)
+        return None
+    fd = child.stdout.fileno()  # read below the text layer: it has no timeout
+    deadline = time.monotonic() + ANSWER_TIMEOUT
+    data = b""
+    while not data.endswith(last.encode()):
+        left = deadline - time.monotonic()
+        if left <= 0 or not select.select([fd], [], [], left)[0]:
+            return None
+        chunk = os.read(fd, 1 << 16)
+        if not chunk:
+            return None
+        data += chunk
+    return data.decode()
 
 
 def _spawn(interval: float) -> subprocess.Popen[str]:
@@ -83,8 +113,8 @@ def _spawn(interval: float) -> subprocess.Popen[str]:
         text=True,
         start_new_session=True,  # a terminal's Ctrl-C is for the user's code, not it
     )
-    assert child.stdout is not None
-    if child.stdout.readline() != "alive\n":
+    if _answer(child, "alive\n") != "alive\n":
+        child.kill()
         child.wait()
         raise WorkbenchError("the RSS sampler could not start (is psutil installed?)")
     return child
@@ -147,7 +177,7 @@ class RssSampler:
             try:
                 child.stdin.write("start\n")
                 child.stdin.flush()
-                ready = child.stdout.readline()
+                ready = _answer(child, "ready\n")
             except OSError:
                 ready = ""
             if ready != "ready\n":
@@ -161,24 +191,20 @@ class RssSampler:
             return
         child, self._child = self._child, None
         assert child.stdin is not None
-        assert child.stdout is not None
-        lines: list[str] = []
         with _lock:
             try:
                 child.stdin.write("stop\n")
                 child.stdin.flush()
-                for line in child.stdout:
-                    if line == "end\n":
-                        break
-                    lines.append(line)
-                else:
-                    raise OSError("the child closed its output")
+                answer = _answer(child, "end\n")
+                if answer is None:
+                    raise OSError("the child did not answer")
             except OSError:
                 self._end(child, failed=True)
                 raise WorkbenchError(
                     "the RSS sampler did not answer; its samples are lost"
                 ) from None
             self._end(child, failed=False)
+        lines = answer.splitlines()[:-1]  # the last is "end"
         readings = [(float(t), int(rss)) for t, rss in (line.split() for line in lines)]
         t0 = readings[0][0] if readings else 0.0
         self.samples = [(t - t0, rss) for t, rss in readings]
