@@ -32,14 +32,14 @@ PARSE: StatsKey = ("lib.py", 5, "parse")
 LOOP: StatsKey = ("asyncio/events.py", 80, "_run")
 
 
-def test_own_cumulative_and_edges_come_from_counting_samples() -> None:
-    stacks = {
-        (MAIN, LOAD, PARSE): 6,  # parse called from load
-        (MAIN, SAVE, PARSE): 2,  # and from save
-        (MAIN, LOAD): 1,
-        (MAIN,): 1,
+def test_own_cumulative_and_edges_add_up_the_samples_weights() -> None:
+    stacks = {  # CPU seconds per stack
+        (MAIN, LOAD, PARSE): 0.06,  # parse called from load
+        (MAIN, SAVE, PARSE): 0.02,  # and from save
+        (MAIN, LOAD): 0.01,
+        (MAIN,): 0.01,
     }
-    stats = stats_from_stacks(stacks, 0.01)
+    stats = stats_from_stacks(stacks)
     own = {key: entry[2] for key, entry in stats.items()}
     cumulative = {key: entry[3] for key, entry in stats.items()}
     assert own == pytest.approx({MAIN: 0.01, LOAD: 0.01, SAVE: 0.0, PARSE: 0.08})
@@ -52,13 +52,13 @@ def test_own_cumulative_and_edges_come_from_counting_samples() -> None:
 
 
 def test_recursion_counts_a_sample_once_per_function() -> None:
-    stats = stats_from_stacks({(MAIN, PARSE, PARSE, PARSE): 4}, 1.0)
+    stats = stats_from_stacks({(MAIN, PARSE, PARSE, PARSE): 4.0})
     assert stats[PARSE][3] == 4.0  # not 12
     assert stats[PARSE][2] == 4.0
 
 
 def test_frames_that_carry_an_async_run_are_cut_off() -> None:
-    stats = stats_from_stacks({(MAIN, LOOP, LOAD, PARSE): 3}, 1.0, carriers={LOOP})
+    stats = stats_from_stacks({(MAIN, LOOP, LOAD, PARSE): 3.0}, carriers={LOOP})
     assert set(stats) == {LOAD, PARSE}
 
 
@@ -229,3 +229,21 @@ def test_a_sampled_run_s_icicle_gives_the_shared_callee_to_each_caller() -> None
     assert shared == under
     assert shared["_heavy"] > shared["_light"]  # six times the work
     assert "from sampled stacks" in report.to_html()
+
+
+def test_a_sample_weighs_the_cpu_time_since_the_previous_one(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    from workbench.collectors import sampler as sampler_module
+
+    # process_time as the handler reads it: on entry (the weight), on exit (the mark).
+    readings = iter([10.5, 10.52, 10.62, 10.62])
+    monkeypatch.setattr(sampler_module.time, "process_time", lambda: next(readings))
+    sampler = sampler_module.LineSampler(lambda filename: True, 0.001)
+    sampler._cpu_mark = 10.0
+    here = sys._getframe()
+    sampler._on_sample(signal.SIGPROF, here)  # one signal for a long C call: 0.5 s
+    sampler._on_sample(signal.SIGPROF, here)  # 0.1 s after the first handler ended
+    (stack,) = sampler.stacks
+    assert sampler.stacks[stack] == 2
+    assert sampler.stack_seconds[stack] == pytest.approx(0.6)  # not 2 x the mean

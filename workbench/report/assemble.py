@@ -66,7 +66,7 @@ def build_report(
     """
     plan, index = lenses.plan, lenses.index
     stacks = lenses.sampler.stacks if lenses.sampler else {}
-    raw = _sampled_stats(lenses, clocks) if plan.functions == "sampled" else lenses.functions.stats
+    raw = _sampled_stats(lenses) if plan.functions == "sampled" else lenses.functions.stats
     cost = lenses.functions.cost
     if cost is not None:
         cost = cost.in_run(*lenses.functions.probed)
@@ -79,7 +79,7 @@ def build_report(
     elif plan.lines == "sampled" and lenses.sampler is not None:
         sampler = lenses.sampler
         lines = tables.sampled_lines_frame(
-            sampler.counts, sampler.total, clocks.cpu, index, plan.sampled_functions
+            sampler.counts, sampler.line_seconds, clocks.cpu, index, plan.sampled_functions
         )
     else:
         lines = tables.frame("lines", [])
@@ -118,32 +118,24 @@ def build_report(
         timeline=tables.timeline_frame(lenses.rss.samples if lenses.rss else []),
         tasks=tasks_table,
         hints=hints,
-        stacks=_stacks(lenses, clocks),
+        stacks=_stacks(lenses),
         profile_data=marshal.dumps(raw),  # profile.prof: what cProfile measured
         display=display,
     )
 
 
-def _per_sample(lenses: Lenses, clocks: Clocks) -> float:
-    """The CPU time one sample stands for: the run's over the samples taken (the timer
-    fires every interval of CPU time, or at the kernel's next tick)."""
-    sampler = lenses.sampler
-    return clocks.cpu / sampler.total if sampler is not None and sampler.total else 0.0
-
-
-def _sampled_stats(lenses: Lenses, clocks: Clocks) -> StatsDict:
-    """The sampled mode's function statistics, from the sampler's stacks."""
+def _sampled_stats(lenses: Lenses) -> StatsDict:
+    """The sampled mode's function statistics, from the sampler's weighted stacks."""
     if lenses.sampler is None:
         return {}
-    per_sample = _per_sample(lenses, clocks)
-    return stats_from_stacks(lenses.sampler.stacks, per_sample, lenses.functions.transparent)
+    return stats_from_stacks(lenses.sampler.stack_seconds, lenses.functions.transparent)
 
 
-def _stacks(lenses: Lenses, clocks: Clocks) -> pd.DataFrame:
+def _stacks(lenses: Lenses) -> pd.DataFrame:
     """The report's `stacks` table (empty without the sampler)."""
-    stacks = lenses.sampler.stacks if lenses.sampler is not None else {}
-    per_sample = _per_sample(lenses, clocks)
-    return stacks_frame(stacks, per_sample, lenses.index, lenses.functions.transparent)
+    sampler = lenses.sampler
+    stacks, seconds = (sampler.stacks, sampler.stack_seconds) if sampler else ({}, {})
+    return stacks_frame(stacks, seconds, lenses.index, lenses.functions.transparent)
 
 
 def _hints(

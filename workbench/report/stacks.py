@@ -2,10 +2,11 @@
 report's `stacks` table (the icicle's and the exports' source in every mode).
 
 The CPU-time sampler records every sample's whole Python stack (outermost first, by
-cProfile's names), so each function's own time (samples with it innermost) and
-cumulative time (samples with it anywhere on the stack, once per sample however deep it
-recursed) follow by counting; a caller's edge to a callee holds the samples in which the
-callee ran directly under it, which splits a shared callee between its real callers
+cProfile's names) and its weight, the CPU time since the previous sample, so each
+function's own time (the weight of samples with it innermost) and cumulative time
+(samples with it anywhere on the stack, once per sample however deep it recursed) follow
+by adding up; a caller's edge to a callee holds the samples in which the callee ran
+directly under it, which splits a shared callee between its real callers
 (pstats' edges cannot: they only hold totals per pair). There are no call counts: a
 sampler never sees a call, only where the code was. Builtins have no frame: their time
 is their caller's own.
@@ -23,9 +24,10 @@ from workbench.collectors.functions import StatsDict, StatsKey
 from workbench.report.schema import frame
 from workbench.source import SourceIndex
 
-__all__ = ["Stacks", "stacks_frame", "stats_from_stacks"]
+__all__ = ["StackSeconds", "Stacks", "stacks_frame", "stats_from_stacks"]
 
 Stacks = Mapping[tuple[StatsKey, ...], int]
+StackSeconds = Mapping[tuple[StatsKey, ...], float]
 
 
 def _work(stack: tuple[StatsKey, ...], carriers: Collection[StatsKey]) -> tuple[StatsKey, ...]:
@@ -37,14 +39,11 @@ def _work(stack: tuple[StatsKey, ...], carriers: Collection[StatsKey]) -> tuple[
     return stack
 
 
-def stats_from_stacks(
-    stacks: Stacks, seconds_per_sample: float, carriers: Collection[StatsKey] = ()
-) -> StatsDict:
+def stats_from_stacks(stacks: StackSeconds, carriers: Collection[StatsKey] = ()) -> StatsDict:
     """Own and cumulative time per function, and per caller->callee edge, from samples.
 
     Parameters:
-        stacks: samples per stack, outermost frame first.
-        seconds_per_sample: the CPU time one sample stands for.
+        stacks: CPU seconds per stack (the samples' weights), outermost frame first.
         carriers: frames that only carry the profiled code (an event loop's), left out
             with everything above them.
 
@@ -53,42 +52,33 @@ def stats_from_stacks(
         edge (0, 0, own seconds and cumulative seconds of the callee directly under that
         caller): call counts are 0, as nothing counted them.
     """
-    own: dict[StatsKey, int] = defaultdict(int)
-    cumulative: dict[StatsKey, int] = defaultdict(int)
-    # callee -> caller -> [samples with the callee innermost, samples under the pair]
-    edges: dict[StatsKey, dict[StatsKey, list[int]]] = defaultdict(
-        lambda: defaultdict(lambda: [0, 0])
+    own: dict[StatsKey, float] = defaultdict(float)
+    cumulative: dict[StatsKey, float] = defaultdict(float)
+    # callee -> caller -> [seconds with the callee innermost, seconds under the pair]
+    edges: dict[StatsKey, dict[StatsKey, list[float]]] = defaultdict(
+        lambda: defaultdict(lambda: [0.0, 0.0])
     )
-    for full, samples in stacks.items():
+    for full, seconds in stacks.items():
         stack = _work(full, carriers)
         if not stack:
             continue
-        own[stack[-1]] += samples
+        own[stack[-1]] += seconds
         for key in set(stack):
-            cumulative[key] += samples
+            cumulative[key] += seconds
         if len(stack) > 1:
-            edges[stack[-1]][stack[-2]][0] += samples
+            edges[stack[-1]][stack[-2]][0] += seconds
         for caller, callee in set(pairwise(stack)):
-            edges[callee][caller][1] += samples
+            edges[callee][caller][1] += seconds
     stats: StatsDict = {}
-    for key, samples in cumulative.items():
-        callers = {
-            caller: (0, 0, inner * seconds_per_sample, under * seconds_per_sample)
-            for caller, (inner, under) in edges[key].items()
-        }
-        stats[key] = (
-            0,
-            0,
-            own[key] * seconds_per_sample,
-            samples * seconds_per_sample,
-            callers,
-        )
+    for key, seconds in cumulative.items():
+        callers = {caller: (0, 0, inner, under) for caller, (inner, under) in edges[key].items()}
+        stats[key] = (0, 0, own[key], seconds, callers)
     return stats
 
 
 def stacks_frame(
     stacks: Stacks,
-    seconds_per_sample: float,
+    seconds: StackSeconds,
     index: SourceIndex,
     carriers: Collection[StatsKey] = (),
 ) -> pd.DataFrame:
@@ -96,7 +86,7 @@ def stacks_frame(
 
     Parameters:
         stacks: samples per stack, outermost frame first.
-        seconds_per_sample: the CPU time one sample stands for.
+        seconds: CPU seconds per stack (the samples' weights).
         index: labels files as the functions table does.
         carriers: frames that only carry the profiled code, cut off as in
             `stats_from_stacks`.
@@ -106,11 +96,13 @@ def stacks_frame(
         and seconds (of the whole stack, on each of its rows); the most sampled first.
     """
     merged: dict[tuple[StatsKey, ...], int] = defaultdict(int)
+    weights: dict[tuple[StatsKey, ...], float] = defaultdict(float)
     for full, samples in stacks.items():
         stack = _work(full, carriers)
         if stack:
             merged[stack] += samples
-    ordered = sorted(merged.items(), key=lambda item: (-item[1], item[0]))
+            weights[stack] += seconds.get(full, 0.0)
+    ordered = sorted(merged.items(), key=lambda item: (-weights[item[0]], item[0]))
     rows: list[dict[str, object]] = [
         {
             "stack": number,
@@ -119,7 +111,7 @@ def stacks_frame(
             "file": index.label(key[0]),
             "line": key[1],
             "samples": samples,
-            "seconds": samples * seconds_per_sample,
+            "seconds": weights[stack],
         }
         for number, (stack, samples) in enumerate(ordered)
         for depth, key in enumerate(stack)

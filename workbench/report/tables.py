@@ -124,33 +124,34 @@ def _owner_key(code: CodeType) -> tuple[str, int, str]:
 
 def sampled_lines_frame(
     counts: dict[tuple[CodeType, int], int],
-    total: int,
+    seconds: dict[tuple[CodeType, int], float],
     cpu_seconds: float,
     index: SourceIndex,
     max_functions: int,
     relative: float = 0.25,
 ) -> pd.DataFrame:
-    """Per-line sample counts for the hottest user functions of the run.
+    """Per-line samples and CPU time for the hottest user functions of the run.
 
     The hottest function always gets line detail; the next ones only when they matter
-    next to it (at least `relative` times its samples), so one dominant hotspot is shown
+    next to it (at least `relative` times its time), so one dominant hotspot is shown
     alone and several comparable stages are shown together.
 
     Parameters:
         counts: samples per (code, line) from the sampler.
-        total: all samples taken, in user code or not.
-        cpu_seconds: CPU time of the run; each sample stands for cpu_seconds / total.
+        seconds: CPU seconds per (code, line): each sample weighs the CPU time since the
+            previous one (a long C call's time lands on the line that made it).
+        cpu_seconds: CPU time of the run (a line's share is of it).
         max_functions: at most this many functions get line detail.
-        relative: the share of the hottest function's samples another function needs.
+        relative: the share of the hottest function's time another function needs.
     """
     if not counts:
         return frame("lines", [])
-    per_sample = cpu_seconds / total
-    by_function: dict[tuple[str, int, str], dict[int, int]] = {}
+    by_function: dict[tuple[str, int, str], dict[int, tuple[int, float]]] = {}
     for (code, lineno), n in counts.items():
         lines = by_function.setdefault(_owner_key(code), {})
-        lines[lineno] = lines.get(lineno, 0) + n
-    totals = {key: sum(lines.values()) for key, lines in by_function.items()}
+        samples, time = lines.get(lineno, (0, 0.0))
+        lines[lineno] = (samples + n, time + seconds.get((code, lineno), 0.0))
+    totals = {key: sum(t for _, t in lines.values()) for key, lines in by_function.items()}
     chosen = sorted(totals, key=lambda k: (-totals[k], k))[:max_functions]
     chosen = [key for key in chosen if totals[key] >= relative * totals[chosen[0]]]
     rows: list[Row] = []
@@ -158,13 +159,13 @@ def sampled_lines_frame(
         filename, firstlineno, name = key
         lines = by_function[key]
 
-        def measure(n: int, lines: dict[int, int] = lines) -> Row:
-            samples = lines.get(n, 0)
+        def measure(n: int, lines: dict[int, tuple[int, float]] = lines) -> Row:
+            samples, time = lines.get(n, (0, 0.0))
             return {
                 "hits": pd.NA,
                 "samples": samples,
-                "time": samples * per_sample,
-                "share": samples / total,
+                "time": time,
+                "share": time / cpu_seconds if cpu_seconds > 0 else 0.0,
             }
 
         block_start = firstlineno if name != "<module>" else 0
