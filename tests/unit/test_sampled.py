@@ -247,3 +247,15 @@ def test_a_sample_weighs_the_cpu_time_since_the_previous_one(
     (stack,) = sampler.stacks
     assert sampler.stacks[stack] == 2
     assert sampler.stack_seconds[stack] == pytest.approx(0.6)  # not 2 x the mean
+
+
+def test_the_correction_scales_each_sample_by_the_function_it_ran_in() -> None:
+    # A cell's <module> that started before cProfile has a near-zero cumulative time, so
+    # a factor of 0: the tree must still stand on it, as wide as what ran under it.
+    table = _stacks_table({(MAIN, LOAD, PARSE): 30, (MAIN, SAVE): 10})
+    factors = {"main": 0.0, "load": 1.0, "parse": 0.5, "save": 0.25}
+    boxes, total, hidden = stack_boxes(table, lambda key: factors[key[2]])
+    seconds = {b.key[2]: b.seconds for b in boxes}
+    assert seconds == pytest.approx({"main": 0.0175, "load": 0.015, "parse": 0.015, "save": 0.0025})
+    assert total == pytest.approx(0.0175)
+    assert hidden == 0.0

@@ -127,6 +127,10 @@ class LineSampler:
     def _on_sample(self, signum: int, frame: FrameType | None) -> None:
         # Runs while cProfile may be on: it calls only code of our package (and what that
         # calls), which the function table filters out, so the user's rows stay exact.
+        if self._in_tick:
+            # A slow tick (a heap snapshot) outlasts the interval: a SIGPROF arriving
+            # inside it samples our own work, and must not start another tick.
+            return
         weight = time.process_time() - self._cpu_mark
         try:
             self._sample(frame, weight)
@@ -135,9 +139,7 @@ class LineSampler:
             self._cpu_mark = time.process_time()
 
     def _sample(self, frame: FrameType | None, weight: float) -> None:
-        if self._on_tick is not None and not self._in_tick:
-            # A slow tick (a heap snapshot) outlasts the interval: the next SIGPROF
-            # arrives inside it and must not start another.
+        if self._on_tick is not None:
             self._in_tick = True
             try:
                 self._on_tick()

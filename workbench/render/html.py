@@ -95,17 +95,24 @@ def _timeline(view: View) -> str:
 def _icicle(report: Report) -> str:
     """The call tree, user code in orange; tooltips say where each function is."""
     functions = report.functions
-    # (file label, user code?, corrected / raw cumulative time) per (name, first line):
-    # profile.prof keeps cProfile's raw times, the boxes' widths follow the corrected.
+    # The sampled mode's times come from the stacks: its icicle always does too; the
+    # exact mode's when they hold enough samples to draw.
+    minimum = 1 if report.summary.plan.functions == "sampled" else MIN_SAMPLES
+    stacks = report.stacks
+    own = int(stacks.drop_duplicates("stack")["samples"].sum()) >= minimum
+    # (file label, user code?, corrected / raw time) per (name, first line):
+    # profile.prof keeps cProfile's raw times, the boxes' widths follow the corrected:
+    # own times for the samples a function was running in, else cumulative ones for
+    # pstats' edges.
     known = {
-        (str(name), int(line)): (str(file), bool(user), float(ct) / raw if raw > 0 else 1.0)
-        for name, line, file, user, ct, raw in zip(
+        (str(name), int(line)): (str(file), bool(user), float(t) / raw if raw > 0 else 1.0)
+        for name, line, file, user, t, raw in zip(
             functions["function"],
             functions["line"],
             functions["file"],
             functions["user_code"],
-            functions["cumtime"],
-            functions["raw_cumtime"],
+            functions["tottime" if own else "cumtime"],
+            functions["raw_tottime" if own else "raw_cumtime"],
             strict=True,
         )
     }
@@ -121,11 +128,7 @@ def _icicle(report: Report) -> str:
     def scale(key: tuple[str, int, str]) -> float:
         return known.get((key[2], key[1]), unknown)[2]
 
-    # The sampled mode's times come from the stacks: its icicle always does too.
-    sampled = report.summary.plan.functions == "sampled"
-    return icicle_svg(
-        report.profile_data, where, is_user, scale, report.stacks, 1 if sampled else MIN_SAMPLES
-    )
+    return icicle_svg(report.profile_data, where, is_user, scale, stacks if own else None, minimum)
 
 
 def render_html(report: Report, display: Display) -> str:

@@ -172,8 +172,10 @@ def stack_boxes(
 
     Parameters:
         stacks: the report's `stacks` table (one row per frame, outermost first).
-        scale: per function, a factor on its boxes' seconds (the correction's, in the
-            exact mode: the samples saw the profiled run); None draws them as sampled.
+        scale: per function, a factor on the seconds of the samples it was running in
+            (innermost): the correction's of its own time, in the exact mode, where the
+            samples saw the profiled run. Each box holds its stacks' scaled seconds, so a
+            caller is always as wide as its callees. None draws them as sampled.
 
     Returns:
         (boxes in drawing order, total seconds of the roots, hidden seconds).
@@ -182,14 +184,19 @@ def stack_boxes(
     ordered = stacks.sort_values(["stack", "depth"])
     for _, frames in ordered.groupby("stack", sort=False):
         samples, seconds = int(frames["samples"].iloc[0]), float(frames["seconds"].iloc[0])
+        path = [
+            (str(file), int(line), str(function))
+            for file, line, function in zip(
+                frames["file"], frames["line"], frames["function"], strict=True
+            )
+        ]
+        if scale is not None:
+            seconds *= scale(path[-1])
         node = root
-        for file, line, function in zip(
-            frames["file"], frames["line"], frames["function"], strict=True
-        ):
-            key = (str(file), int(line), str(function))
+        for key in path:
             node = node.children.setdefault(key, _Node())
             node.samples += samples
-            node.seconds += seconds * (scale(key) if scale else 1.0)
+            node.seconds += seconds
     total = sum(child.seconds for child in root.children.values()) or 1.0
     boxes: list[Box] = []
     hidden = 0.0
@@ -237,7 +244,8 @@ def icicle_svg(
         profile_data: cProfile's marshalled stats (`Report.profile_data`).
         where: a readable location for a function ("In[3]:12", "pandas/core/frame.py:90").
         is_user: whether a function is the user's code (drawn in the warm colour).
-        scale: see `icicle_boxes`.
+        scale: the correction's factor per function: on cumulative times for pstats'
+            edges (`icicle_boxes`), on own times for the stacks (`stack_boxes`).
         stacks: the report's `stacks` table; drawn from when it holds at least
             `min_samples` samples.
         min_samples: see `stacks` (1 when the function times came from the stacks too).
