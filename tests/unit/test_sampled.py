@@ -12,6 +12,7 @@ import os
 import signal
 import sys
 import threading
+import time
 from typing import Any
 
 import pytest
@@ -129,21 +130,36 @@ def test_a_real_ctrl_c_restores_every_hook_and_handler(functions: Any) -> None:
     assert session.report.summary.complete is False
 
 
+@pytest.mark.parametrize("receiver", ["main thread", "another thread"])
 def test_a_ctrl_c_while_the_lenses_stop_waits_until_they_have(
-    monkeypatch: pytest.MonkeyPatch,
+    receiver: str, monkeypatch: pytest.MonkeyPatch
 ) -> None:
+    # A kernel has several threads, and the OS may hand a Ctrl-C to any of them; Python
+    # then runs the handler in the main thread all the same.
+    idle = threading.Event()
+    other = threading.Thread(target=idle.wait, name="idle")
+    other.start()
+    target = threading.main_thread().ident if receiver == "main thread" else other.ident
+    assert target is not None
     before = HookState.capture()
     session = workbench.profiling(functions="sampled")
     first = session._order[-1]  # stopped first: the interrupt comes before the others stop
     stop = first.stop
 
     def interrupted_stop() -> None:
-        os.kill(os.getpid(), signal.SIGINT)
+        signal.pthread_kill(target, signal.SIGINT)
+        # Give another thread time to take it: its C handler flags it for the main
+        # thread, which must not act on it before every lens has stopped.
+        time.sleep(0.2)
         stop()
 
     monkeypatch.setattr(first, "stop", interrupted_stop)
-    with pytest.raises(KeyboardInterrupt), session:
-        workloads.parse(1_000)
+    try:
+        with pytest.raises(KeyboardInterrupt), session:
+            workloads.parse(1_000)
+    finally:
+        idle.set()
+        other.join()
     assert before.differences(HookState.capture()) == []
 
 

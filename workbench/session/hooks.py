@@ -12,9 +12,10 @@ import sys
 import threading
 import tracemalloc
 from dataclasses import dataclass
+from types import FrameType
 from typing import Any
 
-__all__ = ["HookState", "hold_sigint", "release_sigint"]
+__all__ = ["HeldSigint", "HookState", "hold_sigint", "release_sigint"]
 
 
 def _monitoring_tools() -> tuple[str | None, ...]:
@@ -110,20 +111,39 @@ class HookState:
         return changed
 
 
-def hold_sigint() -> object:
-    """Block SIGINT in the main thread; returns what `release_sigint` needs.
+@dataclass
+class HeldSigint:
+    """SIGINT's handler while `hold_sigint` holds it, and the interrupts that came."""
+
+    previous: Any
+    came: list[tuple[int, FrameType | None]]
+
+
+def hold_sigint() -> HeldSigint | None:
+    """Hold Ctrl-C back: until `release_sigint`, a SIGINT is only noted.
 
     While the lenses stop, a Ctrl-C must wait: raised halfway, it would leave a hook or a
-    signal handler behind. Elsewhere (another thread, no pthread_sigmask) nothing is held.
+    signal handler behind. The Python-level handler is swapped, not the signal blocked:
+    a process-directed SIGINT may be delivered to any thread that does not block it (a
+    kernel has several), and Python always runs handlers in the main thread. Elsewhere
+    (another thread, where handlers cannot be set) nothing is held: returns None.
     """
-    if not hasattr(signal, "pthread_sigmask") or threading.current_thread() is not (
-        threading.main_thread()
-    ):
+    if threading.current_thread() is not threading.main_thread():
         return None
-    return signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGINT})
+    held = HeldSigint(signal.getsignal(signal.SIGINT), [])
+    signal.signal(signal.SIGINT, lambda signum, frame: held.came.append((signum, frame)))
+    return held
 
 
-def release_sigint(held: object) -> None:
-    """Restore the signal mask `hold_sigint` changed; a pending SIGINT is delivered now."""
-    if held is not None:
-        signal.pthread_sigmask(signal.SIG_SETMASK, held)  # type: ignore[arg-type]
+def release_sigint(held: HeldSigint | None) -> None:
+    """Put SIGINT's handler back, then hand it the interrupt that came meanwhile, if any
+    (Python's default handler raises KeyboardInterrupt here)."""
+    if held is None:
+        return
+    signal.signal(signal.SIGINT, held.previous)
+    if not held.came:
+        return
+    if callable(held.previous):
+        held.previous(*held.came[0])
+    elif held.previous == signal.SIG_DFL:
+        signal.raise_signal(signal.SIGINT)  # what the interrupt would have done

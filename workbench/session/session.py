@@ -215,11 +215,24 @@ class ProfileSession:
         # calls stays in the table (only what the runner's callees call is ours).
         held = hold_sigint()
         try:
-            self._stop_each()
+            first_error = self._stop_each()
         finally:
-            release_sigint(held)
+            try:
+                release_sigint(held)  # a Ctrl-C that came is raised here
+            finally:
+                self._check_hooks()
+        if first_error is not None:
+            raise first_error
 
-    def _stop_each(self) -> None:
+    def _check_hooks(self) -> None:
+        """Log every hook left other than the session found it (tests fail on it too)."""
+        assert self._hooks is not None
+        changed = self._hooks.differences(HookState.capture())
+        if changed:
+            log.error("profiler hooks were not restored: %s", "; ".join(changed))
+
+    def _stop_each(self) -> BaseException | None:
+        """Stop the started lenses, newest first; returns the first error raised."""
         first_error: BaseException | None = None
         while self._n_started:
             self._n_started -= 1
@@ -229,12 +242,7 @@ class ProfileSession:
             except BaseException as error:  # keep stopping the others: hooks come first
                 log.exception("stopping the %s lens failed", collector.lens)
                 first_error = first_error or error
-        assert self._hooks is not None
-        changed = self._hooks.differences(HookState.capture())
-        if changed:
-            log.error("profiler hooks were not restored: %s", "; ".join(changed))
-        if first_error is not None:
-            raise first_error
+        return first_error
 
 
 def _clocks() -> tuple[float, float]:
