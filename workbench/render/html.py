@@ -14,6 +14,7 @@ from workbench.options import Display
 from workbench.render.format import Table, bar_blocks, fmt_bytes
 from workbench.render.icicle import MIN_SAMPLES, icicle_svg
 from workbench.render.view import View, build_view
+from workbench.report.stacks import sample_total
 
 if TYPE_CHECKING:  # renderers read a Report; only its type is imported
     from workbench.report.report import Report
@@ -98,8 +99,7 @@ def _icicle(report: Report) -> str:
     # The sampled mode's times come from the stacks: its icicle always does too; the
     # exact mode's when they hold enough samples to draw.
     minimum = 1 if report.summary.plan.functions == "sampled" else MIN_SAMPLES
-    stacks = report.stacks
-    own = int(stacks.drop_duplicates("stack")["samples"].sum()) >= minimum
+    own = sample_total(report.stacks) >= minimum
     # (file label, user code?, corrected / raw time) per (name, first line):
     # profile.prof keeps cProfile's raw times, the boxes' widths follow the corrected:
     # own times for the samples a function was running in, else cumulative ones for
@@ -128,7 +128,7 @@ def _icicle(report: Report) -> str:
     def scale(key: tuple[str, int, str]) -> float:
         return known.get((key[2], key[1]), unknown)[2]
 
-    return icicle_svg(report.profile_data, where, is_user, scale, stacks if own else None, minimum)
+    return icicle_svg(report.profile_data, where, is_user, scale, report.stacks if own else None)
 
 
 def render_html(report: Report, display: Display) -> str:

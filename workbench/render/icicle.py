@@ -18,6 +18,8 @@ from dataclasses import dataclass, field
 from html import escape
 from typing import Any
 
+from workbench.report.stacks import stack_paths
+
 __all__ = ["Box", "icicle_boxes", "icicle_svg"]
 
 Key = tuple[str, int, str]
@@ -181,15 +183,7 @@ def stack_boxes(
         (boxes in drawing order, total seconds of the roots, hidden seconds).
     """
     root = _Node()
-    ordered = stacks.sort_values(["stack", "depth"])
-    for _, frames in ordered.groupby("stack", sort=False):
-        samples, seconds = int(frames["samples"].iloc[0]), float(frames["seconds"].iloc[0])
-        path = [
-            (str(file), int(line), str(function))
-            for file, line, function in zip(
-                frames["file"], frames["line"], frames["function"], strict=True
-            )
-        ]
+    for path, samples, seconds in stack_paths(stacks):
         if scale is not None:
             seconds *= scale(path[-1])
         node = root
@@ -236,7 +230,6 @@ def icicle_svg(
     is_user: Callable[[Key], bool],
     scale: Callable[[Key], float] | None = None,
     stacks: Any = None,
-    min_samples: int = MIN_SAMPLES,
 ) -> str:
     """The icicle as an SVG element ("" for an empty profile).
 
@@ -246,13 +239,10 @@ def icicle_svg(
         is_user: whether a function is the user's code (drawn in the warm colour).
         scale: the correction's factor per function: on cumulative times for pstats'
             edges (`icicle_boxes`), on own times for the stacks (`stack_boxes`).
-        stacks: the report's `stacks` table; drawn from when it holds at least
-            `min_samples` samples.
-        min_samples: see `stacks` (1 when the function times came from the stacks too).
+        stacks: the report's `stacks` table, to draw from instead of cProfile's edges
+            (the caller decides when they hold enough samples: `MIN_SAMPLES`).
     """
     sampled = stacks is not None and not stacks.empty
-    if sampled:
-        sampled = int(stacks.drop_duplicates("stack")["samples"].sum()) >= min_samples
     if sampled:
         boxes, total, hidden = stack_boxes(stacks, scale)
     else:

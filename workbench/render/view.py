@@ -14,6 +14,7 @@ import pandas as pd
 
 from workbench.options import Display, LineMethod
 from workbench.render.format import Table, fmt_bytes, fmt_seconds, fmt_share
+from workbench.report.stacks import sample_total
 
 if TYPE_CHECKING:  # renderers read a Report; only its type is imported
     from workbench.report.report import Report
@@ -68,7 +69,7 @@ def _facts(report: Report) -> tuple[tuple[str, str], ...]:
     sampled = s.plan.functions == "sampled"
     if sampled:
         # The figures' precision: a share from n samples is good to about 1/sqrt(n).
-        samples = int(report.stacks.drop_duplicates("stack")["samples"].sum())
+        samples = sample_total(report.stacks)
         calls = f"not counted: functions sampled ({samples:,} stack samples)"
     else:
         calls = f"{s.total_calls:,}"

@@ -15,34 +15,24 @@ import json
 
 import pandas as pd
 
+from workbench.report.stacks import stack_paths
+
 __all__ = ["SPEEDSCOPE_SCHEMA", "folded", "speedscope"]
 
 SPEEDSCOPE_SCHEMA = "https://www.speedscope.app/file-format-schema.json"
 
 
-def _label(function: str, file: str, line: int) -> str:
+def _label(file: str, line: int, function: str) -> str:
     # `;` separates frames and the last space the count: neither may appear inside one.
     where = f"{file}:{line}" if file else "built-in"
     return f"{function} ({where})".replace(";", ",").replace("\n", " ")
-
-
-def _stacks(table: pd.DataFrame) -> list[tuple[list[tuple[str, str, int]], int, float]]:
-    """(frames outermost first as (function, file, line), samples, seconds) per stack."""
-    out = []
-    for _, rows in table.sort_values(["stack", "depth"]).groupby("stack", sort=True):
-        frames = [
-            (str(f), str(p), int(n))
-            for f, p, n in zip(rows["function"], rows["file"], rows["line"], strict=True)
-        ]
-        out.append((frames, int(rows["samples"].iloc[0]), float(rows["seconds"].iloc[0])))
-    return out
 
 
 def folded(table: pd.DataFrame) -> str:
     """The collapsed-stack text of a `stacks` table (empty text for no samples)."""
     lines = [
         ";".join(_label(*frame) for frame in frames) + f" {samples}"
-        for frames, samples, _ in _stacks(table)
+        for frames, samples, _ in stack_paths(table)
     ]
     return "".join(line + "\n" for line in lines)
 
@@ -55,14 +45,14 @@ def speedscope(table: pd.DataFrame, name: str) -> str:
         name: the profile's title (the report's label).
     """
     frames: list[dict[str, object]] = []
-    numbers: dict[tuple[str, str, int], int] = {}
+    numbers: dict[tuple[str, int, str], int] = {}
     samples: list[list[int]] = []
     weights: list[float] = []
-    for stack, _, seconds in _stacks(table):
+    for stack, _, seconds in stack_paths(table):
         for frame in stack:
             if frame not in numbers:
                 numbers[frame] = len(frames)
-                function, file, line = frame
+                file, line, function = frame
                 frames.append({"name": function, "file": file, "line": line})
         samples.append([numbers[frame] for frame in stack])
         weights.append(seconds)

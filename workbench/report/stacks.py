@@ -24,7 +24,14 @@ from workbench.collectors.functions import StatsDict, StatsKey
 from workbench.report.schema import frame
 from workbench.source import SourceIndex
 
-__all__ = ["StackSeconds", "Stacks", "stacks_frame", "stats_from_stacks"]
+__all__ = [
+    "StackSeconds",
+    "Stacks",
+    "sample_total",
+    "stack_paths",
+    "stacks_frame",
+    "stats_from_stacks",
+]
 
 Stacks = Mapping[tuple[StatsKey, ...], int]
 StackSeconds = Mapping[tuple[StatsKey, ...], float]
@@ -117,3 +124,23 @@ def stacks_frame(
         for depth, key in enumerate(stack)
     ]
     return frame("stacks", rows)
+
+
+def stack_paths(table: pd.DataFrame) -> list[tuple[tuple[StatsKey, ...], int, float]]:
+    """The `stacks` table read back: (frames outermost first, samples, seconds) per stack,
+    in the table's order; each frame is (file label, line, function)."""
+    out = []
+    for _, rows in table.sort_values(["stack", "depth"]).groupby("stack", sort=True):
+        path = tuple(
+            (str(file), int(line), str(function))
+            for file, line, function in zip(
+                rows["file"], rows["line"], rows["function"], strict=True
+            )
+        )
+        out.append((path, int(rows["samples"].iloc[0]), float(rows["seconds"].iloc[0])))
+    return out
+
+
+def sample_total(table: pd.DataFrame) -> int:
+    """How many samples a `stacks` table holds (each stack's rows repeat its count)."""
+    return int(table.drop_duplicates("stack")["samples"].sum())
