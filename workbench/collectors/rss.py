@@ -71,8 +71,6 @@ for command in sys.stdin:
 _lock = threading.Lock()
 # One per (process, sampling interval): a forked process samples itself, not its parent.
 _children: dict[tuple[int, float], subprocess.Popen[str]] = {}
-
-
 _busy: set[tuple[int, float]] = set()  # shared children with a window open
 # How long the child may take to answer: its lenses stop with Ctrl-C held back, so a
 # child that hangs must not hang the kernel with it.
