@@ -105,6 +105,41 @@ class _Profile(cProfile.Profile):
         self.entries = super().getstats()
         return self.entries
 
+    def snapshot_stats(self) -> None:
+        """cProfile's `snapshot_stats`, except that code objects sharing one pstats name
+        are summed: cProfile's keeps the last. Every dataclass's generated `__init__` is
+        `<string>:2(__init__)`; one of ours, made while the run stops, replaced the
+        user's 3,000 calls to theirs with our 1."""
+        entries = self.getstats()
+        stats: StatsDict = {}
+        callers_of: dict[StatsKey, dict[StatsKey, tuple[int, int, float, float]]] = {}
+        names: dict[int, StatsKey] = {}
+        for entry in entries:
+            key = names[id(entry.code)] = cProfile.label(entry.code)
+            nc, tt, ct = entry.callcount, entry.inlinetime, entry.totaltime
+            cc = nc - entry.reccallcount
+            if key in stats:
+                pcc, pnc, ptt, pct, _ = stats[key]
+                cc, nc, tt, ct = cc + pcc, nc + pnc, tt + ptt, ct + pct
+            callers = callers_of.setdefault(key, {})
+            stats[key] = (cc, nc, tt, ct, callers)
+        for entry in entries:
+            func = names[id(entry.code)]
+            for sub in entry.calls or ():
+                callee = names.get(id(sub.code))
+                if callee is None:
+                    continue
+                edges = callers_of[callee]
+                # Edges are (calls, primitive calls, tottime, cumtime): pstats' order.
+                nc, cc, tt, ct = edges.get(func, (0, 0, 0.0, 0.0))
+                edges[func] = (
+                    nc + sub.callcount,
+                    cc + sub.callcount - sub.reccallcount,
+                    tt + sub.inlinetime,
+                    ct + sub.totaltime,
+                )
+        self.stats = stats  # type: ignore[assignment]
+
 
 def _is_own(key: StatsKey) -> bool:
     """Entries the workbench itself adds: its modules and cProfile's enable/disable."""
