@@ -67,6 +67,7 @@ def profiling(
     functions: FunctionMode = "exact",
     top: int = 20,
     label: str = "profiled block",
+    user_code: Sequence[object] = (),
     **advanced: Any,
 ) -> ProfileSession:
     """A context manager that profiles the block it wraps; `.report` is set on exit.
@@ -91,6 +92,10 @@ def profiling(
             the unprofiled run instead of 2-5x, no call counts).
         top: rows shown per rendered table (the DataFrames keep all rows).
         label: a title for the report.
+        user_code: folders, files, module names or modules whose code counts as yours
+            (line detail, hints, the hottest function) beyond the default rule (every
+            file outside the standard library, site-packages and the workbench); prefix
+            a string with "!" to remove one, e.g. ["../src", "!../src/shop/vendored"].
         advanced: `auto_functions`, `sample_interval`, `rss_interval`, `hints` (see
             ProfileOptions).
 
@@ -100,7 +105,14 @@ def profiling(
     Raises:
         OptionError: a bad option or a combination of lenses that cannot share a run.
     """
-    options = ProfileOptions(lines=lines, memory=memory, functions=functions, top=top, **advanced)  # type: ignore[arg-type]
+    options = ProfileOptions(
+        lines=lines,  # type: ignore[arg-type]
+        memory=memory,
+        functions=functions,
+        top=top,
+        user_code=user_code,
+        **advanced,
+    )
     return ProfileSession(options, label=label)
 
 

@@ -10,10 +10,11 @@ it was measured.
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any, Literal, get_args
 
 from workbench.errors import OptionError
+from workbench.user_code import Rule, from_environment, parse_entries
 
 __all__ = [
     "FUNCTION_MODES",
@@ -164,9 +165,14 @@ class ProfileOptions:
             argument signatures and line samples, also with lines=None. Runs with
             "auto" or no line detail; exact line and memory-per-line runs have no
             sampler, so their hints rest on cProfile and tracemalloc alone.
+        user_code: folders, files, module names or modules to count as the user's code
+            beyond the default rule, or (a string prefixed with "!") not to; after the
+            `WORKBENCH_USER_CODE` environment variable's entries (see `workbench.user_code`).
+        user_rule: `user_code` resolved (set from it; not an argument).
 
     Raises:
-        OptionError: for an unknown mode, a bad number, or lenses that cannot share a run.
+        OptionError: for an unknown mode, a bad number, lenses that cannot share a run, or
+            a `user_code` entry that is neither a path nor an importable module.
     """
 
     lines: LineTargets = "auto"
@@ -177,9 +183,16 @@ class ProfileOptions:
     sample_interval: float = 0.001
     rss_interval: float = 0.01
     hints: bool = True
+    user_code: Sequence[object] = ()
+    user_rule: Rule = field(default=(), init=False)
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "lines", _line_targets(self.lines))
+        entries = self.user_code
+        if isinstance(entries, (str, bytes)) or not isinstance(entries, Sequence):
+            entries = (entries,)  # one folder or module given alone
+        object.__setattr__(self, "user_code", tuple(entries))
+        object.__setattr__(self, "user_rule", from_environment() + parse_entries(entries))
         _one_of("memory", self.memory, MEMORY_MODES)
         _one_of("functions", self.functions, FUNCTION_MODES)
         _whole_number("top", self.top)

@@ -19,11 +19,16 @@ import sysconfig
 from pathlib import Path
 
 from workbench._paths import is_own_file
+from workbench.user_code import Rule, decide
 
 __all__ = ["SourceIndex", "function_block"]
 
 _KERNEL_CELL = re.compile(r"ipykernel_\d+[/\\](?P<hash>\w+)\.py$")
 _LIBRARY_MARKERS = ("site-packages", "dist-packages")
+# Code with no file of its own that is still the user's: typed at a prompt or given on
+# the command line. Every other `<...>` name is generated (dataclasses' and namedtuple's
+# `<string>`, `<frozen ...>`, attrs' `<attrs generated ...>`) and is not.
+USER_PSEUDO_FILES = ("<stdin>", "<workbench -c>")
 
 
 def _library_roots() -> tuple[str, ...]:
@@ -69,16 +74,20 @@ class SourceIndex:
     """Classifies and labels code file names; one per session so caches never go stale.
 
     Parameters:
-        cwd: the folder whose files count as user code (default: the current directory).
+        cwd: the folder relative labels start from (default: the current directory).
+        rule: folders added to (True) or removed from (False) the user's code, as
+            `workbench.user_code.parse_entries` resolves them; the deepest match decides.
     """
 
-    def __init__(self, cwd: str | None = None) -> None:
+    def __init__(self, cwd: str | None = None, rule: Rule = ()) -> None:
         self._cwd = str(Path(cwd or os.getcwd()).resolve())
+        self._rule = rule
         self._roots = _library_roots()
         main_file = getattr(sys.modules.get("__main__"), "__file__", None)
         self._main = str(Path(main_file).resolve()) if main_file else None
         self._user: dict[str, bool] = {}
         self._labels: dict[str, str] = {}
+        self._bases: tuple[str, ...] | None = None
 
     def is_cell(self, filename: str) -> bool:
         """Whether `filename` names code typed into IPython rather than a file on disk."""
@@ -91,9 +100,12 @@ class SourceIndex:
     def is_user_code(self, filename: str) -> bool:
         """Whether `filename` is the user's own code.
 
-        User code is code typed into a cell or given to `exec`, the `__main__` script, or a
-        file under the working folder that is not part of an installed package or of the
-        interpreter. The workbench's own modules never count.
+        User code is code typed into a cell or at a prompt, the `__main__` script, and
+        every file that is not the standard library's, not an installed distribution's
+        (in site-packages or dist-packages) and not the workbench's: a project's `src/`
+        imported from its `notebooks/` counts wherever the working folder is. Generated
+        code (`<string>`, `<frozen ...>`) does not count. The `user_code` rule's deepest
+        matching folder overrides all but the workbench's own modules.
         """
         cached = self._user.get(filename)
         if cached is None:
@@ -101,32 +113,51 @@ class SourceIndex:
         return cached
 
     def _classify(self, filename: str) -> bool:
-        if filename in ("~", "") or filename.startswith("<frozen"):
+        if filename in ("~", ""):
             return False
-        if filename.startswith("<") or self.is_cell(filename):
+        if self.is_cell(filename) or filename in USER_PSEUDO_FILES:
             return True
+        if filename.startswith("<"):
+            return False
         path = str(Path(filename).resolve())
         if is_own_file(path):
             return False
+        chosen = decide(self._rule, path)
+        if chosen is not None:
+            return chosen
         if path == self._main:
             return True
         if any(marker in Path(path).parts for marker in _LIBRARY_MARKERS):
             return False
-        if any(path.startswith(root + os.sep) for root in self._roots):
-            return False
-        return path.startswith(self._cwd + os.sep)
+        return not any(path.startswith(root + os.sep) for root in self._roots)
 
     def label(self, filename: str) -> str:
         """A short, stable name for `filename` to show in tables.
 
         Cells become `In[3]` (or `cell <hash>` when the shell is gone), installed packages
-        are shown from their package folder, the standard library from its root, files
-        under the working folder relative to it, and built-ins as an empty string.
+        are shown from their package folder, and other files from the deepest folder on
+        `sys.path` (or the working folder) that holds them, so `src/shop/tax.py`
+        imported from `notebooks/` reads `shop/tax.py` as it does from the project root;
+        built-ins are an empty string. Labels never contain `..`.
         """
         cached = self._labels.get(filename)
         if cached is None:
             cached = self._labels[filename] = self._make_label(filename)
         return cached
+
+    def _import_bases(self) -> tuple[str, ...]:
+        """The working folder and `sys.path`'s folders, resolved, deepest first."""
+        if self._bases is None:
+            folders = {self._cwd, *self._roots}
+            for entry in sys.path:
+                try:
+                    folder = Path(entry or self._cwd).resolve()
+                except (OSError, RuntimeError):
+                    continue
+                if folder.parent != folder:  # "/" on sys.path would label files absolutely
+                    folders.add(str(folder))
+            self._bases = tuple(sorted(folders, key=len, reverse=True))
+        return self._bases
 
     def _make_label(self, filename: str) -> str:
         if filename == "~":
@@ -146,12 +177,10 @@ class SourceIndex:
                 index = len(parts) - 1 - parts[::-1].index(marker)
                 return "/".join(parts[index + 1 :])
         resolved = str(path.resolve())
-        if resolved.startswith(self._cwd + os.sep):
-            return os.path.relpath(resolved, self._cwd)
-        for root in self._roots:
-            if resolved.startswith(root + os.sep):
-                return os.path.relpath(resolved, root)
-        return filename
+        for base in self._import_bases():
+            if resolved.startswith(base.rstrip(os.sep) + os.sep):
+                return Path(os.path.relpath(resolved, base)).as_posix()
+        return resolved
 
     @staticmethod
     def line(filename: str, lineno: int) -> str:

@@ -105,6 +105,15 @@ class WorkbenchMagics(ShellMagics):
         "for its cost) or sampled (stacks sampled on a CPU-time timer: far cheaper on "
         "call-heavy code, no call counts).",
     )
+    @argument(
+        "--user",
+        action="append",
+        metavar="PATH",
+        help="Also count this folder, file or module as your code (repeat for several; "
+        "'!PATH' removes one). Default: every file outside the standard library, "
+        "site-packages and the workbench; the WORKBENCH_USER_CODE environment variable "
+        "adds entries for the whole kernel.",
+    )
     @argument("-t", "--top", type=int, default=20, help="Rows shown per table (default 20).")
     @argument("-o", "--output", metavar="VAR", help="Store the Report in this variable.")
     @argument(
@@ -238,7 +247,11 @@ class WorkbenchMagics(ShellMagics):
             raise UsageError(f"-o {args.output}: give a variable name, e.g. -o report")
         try:
             return ProfileOptions(
-                lines=lines, memory=args.memory, functions=args.functions, top=args.top
+                lines=lines,
+                memory=args.memory,
+                functions=args.functions,
+                top=args.top,
+                user_code=tuple(args.user or ()),
             )
         except OptionError as error:
             raise UsageError(str(error)) from None

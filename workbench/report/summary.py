@@ -72,14 +72,35 @@ class Summary:
         return "tracemalloc" if self.plan.memory == "tracemalloc" else "rss"
 
 
+# The user's function is named hottest only when it did real work: a share of the run's
+# own time at least this large. Below it (a cell's `<module>` that only called a
+# library, a 6-microsecond generated `__init__`) the function with the most own time is
+# named instead, library or not.
+REAL_SHARE = 0.05
+
+
 def _hottest_function(functions: pd.DataFrame) -> str | None:
-    """The user function with the most own time (any function if no user code ran)."""
+    """The user function with the most own time when it holds a real share of the run
+    (REAL_SHARE), else the function with the most own time; None without functions."""
     if functions.empty:
         return None
-    user = functions[functions["user_code"]]
-    row = (user if not user.empty else functions).iloc[0]
+    ranked = functions.sort_values("tottime", ascending=False, kind="stable")
+    user = ranked[ranked["user_code"]]
+    total = float(ranked["tottime"].sum())
+    real = not user.empty and total > 0 and float(user["tottime"].iloc[0]) >= REAL_SHARE * total
+    row = (user if real else ranked).iloc[0]
     where = f"{row['file']}:{row['line']}" if row["file"] else "built-in"
     return f"{row['function']} ({where})"
+
+
+def _user_code_note(functions: pd.DataFrame) -> str | None:
+    """A note when no function of the user's code ran at all."""
+    if functions.empty or functions["user_code"].any():
+        return None
+    return (
+        "no code of yours ran: every function was the standard library's, an installed "
+        "package's or generated; add folders with user_code=[...] (magic: --user PATH)"
+    )
 
 
 def _hottest_line(lines: pd.DataFrame) -> str | None:
@@ -134,7 +155,7 @@ def build_summary(
         started_at=started_at,
         complete=exc is None,
         error=None if exc is None else f"{type(exc).__name__}: {exc}",
-        notes=notes,
+        notes=notes + tuple(filter(None, [_user_code_note(functions)])),
         slowdown=cost[0] if cost else None,
         correction=cost[1] if cost else None,
     )

@@ -52,7 +52,7 @@ def wire(options: ProfileOptions, label: str) -> Lenses:
         OptionError: a named function cannot be traced, or a lens's package is missing.
     """
     plan = options.plan
-    index = SourceIndex()
+    index = SourceIndex(rule=options.user_rule)
     functions = FunctionCollector(index.is_user_code, index.is_cell)
     tasks = TaskCollector(functions.pause, functions.resume)
     tasks.host_label = label
