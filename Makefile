@@ -51,7 +51,7 @@ magics: setup
 	$(PY) -m pytest -p no:cacheprovider tests/ipython tests/kernel
 
 notebooks: setup
-	$(PY) -m pytest -p no:cacheprovider --nbval notebooks \
+	$(PY) -m pytest -p no:cacheprovider --nbval --nbval-current-env notebooks \
 		--nbval-sanitize-with notebooks/sanitize.cfg
 
 # Every notebook in JupyterLab in headless Chromium (Debian's chromium; see tests/browser).
@@ -88,6 +88,8 @@ $(VENV313)/.installed: pyproject.toml
 test-py313: $(VENV313)/.installed $(SPEEDSCOPE_SCHEMA)
 	$(VENV313)/bin/python -m pytest -p no:cacheprovider tests/unit
 	$(VENV313)/bin/python -m pytest -p no:cacheprovider tests/ipython tests/kernel
+	$(VENV313)/bin/python -m pytest -p no:cacheprovider --nbval --nbval-current-env notebooks \
+		--nbval-sanitize-with notebooks/sanitize.cfg
 
 clean:
 	rm -rf $(VENV) $(VENV313) $(VENV_BENCH) build *.egg-info
