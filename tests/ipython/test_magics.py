@@ -53,8 +53,10 @@ def test_named_lines_of_a_cell_function(cell_ns: Any) -> None:
     result, _ = run(cell_ns, "%architect_profile -q -l score -o rep score(parse(5000))")
     assert result.success
     lines = cell_ns.user_ns["rep"].lines
-    assert lines.iloc[0]["source"].strip() == "total += (v * k) % 7"
-    assert lines.iloc[0]["hits"] == 5000 * 12
+    # The inner loop's header and body take nearly the same time: either can rank first.
+    top = {row.source.strip(): row.hits for row in lines.head(2).itertuples()}
+    assert top["total += (v * k) % 7"] == 5000 * 12
+    assert set(top) <= {"total += (v * k) % 7", "for k in range(12):"}
     assert lines.iloc[0]["file"].startswith("In[")
 
 

@@ -11,6 +11,7 @@ from typing import Any
 
 from workbench._paths import RUNNER_FILES, is_own_file
 from workbench.collectors.calibration import PROBED, HookCost, hook_cost
+from workbench.collectors.comprehensions import fold_comprehensions
 from workbench.errors import ProfilerBusyError
 
 __all__ = ["FunctionCollector", "StatsDict"]
@@ -267,8 +268,12 @@ class FunctionCollector:
             self.probed = (int(raw[PROBED][1]), float(raw[PROBED][2]))
         visible = _without_transparent(raw, self.transparent)
         clean = _without_own_entries(visible, self._is_user_code)
-        self.stats = _cells_started_from_outside(visible, clean, self._is_cell)
-        self.hidden = _own_time_under(visible, self.stats)
+        kept = _cells_started_from_outside(visible, clean, self._is_cell)
+        hidden = _own_time_under(visible, kept)
+        self.stats = fold_comprehensions(kept)
+        # The workbench's time under a folded comprehension stays in its caller's own time
+        # (a signal handler that interrupted one: rare, and microseconds).
+        self.hidden = {key: seconds for key, seconds in hidden.items() if key in self.stats}
         # create_stats read the entries through `getstats` (kept); an empty list is an
         # empty profile, or a cProfile that read them otherwise: ask again then.
         self.resumable = _resumable(self._profile.entries or self._profile.getstats())

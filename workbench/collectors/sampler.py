@@ -20,6 +20,7 @@ from typing import Any
 
 from workbench._paths import is_own_file
 from workbench.collectors.arguments import ArgumentTally
+from workbench.collectors.comprehensions import INLINED
 from workbench.collectors.functions import StatsKey
 
 __all__ = ["LineSampler"]
@@ -170,7 +171,8 @@ class LineSampler:
             key = self._describe(current.f_code)[0]
             if is_own_file(key[0]):
                 break  # our own start/stop code and what called it: not the profiled code
-            stack.append(key)
+            if key[2] not in INLINED:  # 3.11's comprehension frames: lines of their caller
+                stack.append(key)
             if current is self.base:
                 break
             current = current.f_back
