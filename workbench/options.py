@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from typing import Any, Literal, get_args
 
 from workbench.errors import OptionError
-from workbench.user_code import Rule, from_environment, parse_entries
+from workbench.source.user_code import Rule, from_environment, parse_entries
 
 __all__ = [
     "FUNCTION_MODES",
@@ -167,7 +167,7 @@ class ProfileOptions:
             sampler, so their hints rest on cProfile and tracemalloc alone.
         user_code: folders, files, module names or modules to count as the user's code
             beyond the default rule, or (a string prefixed with "!") not to; after the
-            `WORKBENCH_USER_CODE` environment variable's entries (see `workbench.user_code`).
+            `WORKBENCH_USER_CODE` environment variable's entries (see `workbench.source.user_code`).
         user_rule: `user_code` resolved (set from it; not an argument).
 
     Raises:

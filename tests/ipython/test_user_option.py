@@ -9,7 +9,7 @@ from typing import Any
 import pytest
 
 from tests.helpers import run
-from workbench.user_code import ENV_VAR
+from workbench.source.user_code import ENV_VAR
 
 pytestmark = pytest.mark.ipython
 

@@ -21,7 +21,7 @@ import workbench
 from workbench.errors import OptionError
 from workbench.report.summary import _hottest_function
 from workbench.source import SourceIndex
-from workbench.user_code import ENV_VAR
+from workbench.source.user_code import ENV_VAR
 
 SHOP = textwrap.dedent(
     '''

@@ -19,7 +19,7 @@ import sysconfig
 from pathlib import Path
 
 from workbench._paths import is_own_file
-from workbench.user_code import Rule, decide
+from workbench.source.user_code import Rule, decide
 
 __all__ = ["SourceIndex", "function_block"]
 
@@ -76,7 +76,7 @@ class SourceIndex:
     Parameters:
         cwd: the folder relative labels start from (default: the current directory).
         rule: folders added to (True) or removed from (False) the user's code, as
-            `workbench.user_code.parse_entries` resolves them; the deepest match decides.
+            `workbench.source.user_code.parse_entries` resolves them; the deepest match decides.
     """
 
     def __init__(self, cwd: str | None = None, rule: Rule = ()) -> None:
