@@ -177,7 +177,7 @@ def test_help_and_version(capsys: pytest.CaptureFixture[str]) -> None:
         assert exit_.value.code == 0
     out = capsys.readouterr().out
     commands = ("run       profile a script", "show      print a saved", "compare   compare two")
-    for text in (*commands, "-c CODE", "-m MODULE", "--memory", "--overwrite", "-t N, --top N"):
+    for text in (*commands, "-c CODE", "-m MODULE", "--memory", "--overwrite", "--top N"):
         assert text in out
     from workbench import __version__
 

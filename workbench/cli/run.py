@@ -10,6 +10,8 @@ program printed and a pipe receives the program's bytes alone.
 from __future__ import annotations
 
 import argparse
+import contextlib
+import os
 import signal
 import sys
 from dataclasses import replace
@@ -151,7 +153,10 @@ def _report(session: ProfileSession, args: argparse.Namespace, exited: int | Non
     report = session.report
     if exited is not None:
         report = _ended_by_exit(report, exited)
-    sys.stdout.flush()  # the program's output first, then ours
+    # The program's output first, then ours; a closed pipe or stream is Python's to
+    # report at exit, as it would without the workbench.
+    with contextlib.suppress(OSError, ValueError):
+        sys.stdout.flush()
     if not args.quiet:
         print(report.to_text(), file=sys.stderr)
     if args.save is not None:
@@ -181,6 +186,8 @@ def run_command(parser: argparse.ArgumentParser, words: list[str]) -> int:
         _check_save_folder(args.save, args.overwrite)
     except OptionError as error:
         parser.error(str(error))
+    if args.save is not None:  # the program may change the working folder
+        args.save = os.path.abspath(args.save)
     return _run(parser, args, target)
 
 
