@@ -174,6 +174,22 @@ def test_m_module_runs_as_python_m_runs_it(tmp_path: Path, module: str) -> None:
     assert "total" in profiled.stderr.decode()
 
 
+@pytest.mark.parametrize("packed", ["app", "app.zip"])
+def test_a_folder_or_zip_with_a_main_runs_as_python_runs_it(tmp_path: Path, packed: str) -> None:
+    import zipfile
+
+    main = "import sys\nprint(sys.argv, sys.path[0], __name__, __file__, __spec__.name)\n"
+    (tmp_path / "app").mkdir()
+    (tmp_path / "app" / "__main__.py").write_text(main)
+    with zipfile.ZipFile(tmp_path / "app.zip", "w") as archive:
+        archive.writestr("__main__.py", main)
+    plain = _python(packed, "x", cwd=tmp_path)
+    profiled = _workbench("run", "-q", packed, "x", cwd=tmp_path)
+    assert plain.returncode == profiled.returncode == 0, profiled.stderr
+    assert profiled.stdout == plain.stdout
+    assert f"{tmp_path / packed} __main__".encode() in plain.stdout
+
+
 def test_the_console_script_is_the_same_command_line() -> None:
     """`architect-workbench` (pyproject's [project.scripts]) calls what `-m` calls."""
     import tomllib

@@ -60,7 +60,7 @@ def _path_entry(target: Target) -> str:
     if target.kind == "code" or target.value == "-":
         return ""
     if os.path.isdir(target.value) or _is_zip(target.value):
-        return target.value
+        return os.path.abspath(target.value)
     return os.path.dirname(os.path.realpath(target.value))
 
 
@@ -137,7 +137,7 @@ def _script(path: str) -> tuple[CodeType, dict[str, Any], str | None]:
     if path == "-":
         return _compile(sys.stdin.buffer.read(), "<stdin>"), {}, None
     if os.path.isdir(path) or _is_zip(path):
-        spec = importlib.machinery.PathFinder.find_spec("__main__", [path])
+        spec = importlib.machinery.PathFinder.find_spec("__main__", [os.path.abspath(path)])
         if spec is None:
             raise OptionError(f"{path}: can't find '__main__' module in {path!r}")
         code, attributes = _from_spec(spec, path)
