@@ -37,6 +37,10 @@ RUN = build_parsers().run
         (["-q", "--", "-odd.py", "--"], ["-q"], Target("script", "-odd.py", ("--",))),
         (["-q", "-", "a"], ["-q"], Target("script", "-", ("a",))),
         (["-c"], [], Target("code", "")),
+        (["-qs", "out", "job.py"], ["-qs", "out"], Target("script", "job.py")),
+        (["-qt5", "job.py"], ["-qt5"], Target("script", "job.py")),
+        (["-qc", "pass", "x"], ["-q"], Target("code", "pass", ("x",))),
+        (["-qmpkg"], ["-q"], Target("module", "pkg")),
         (["-q", "-t", "5"], ["-q", "-t", "5"], None),
     ],
 )

@@ -211,7 +211,7 @@ def split_run(run: argparse.ArgumentParser, words: list[str]) -> tuple[list[str]
 
     The program starts at the first word that is not an option of ours nor an option's
     value: a script (a `--` before it makes even `-x.py` one), `-c CODE` or `-m MODULE`
-    (also written `-cCODE`, `-mMODULE`).
+    (also `-cCODE`, and at the end of a cluster of short options: `-qc CODE`).
 
     Returns:
         (our option words, the program), the program None when none was given.
@@ -221,20 +221,29 @@ def split_run(run: argparse.ArgumentParser, words: list[str]) -> tuple[list[str]
         for action in run._actions
         if action.nargs != 0 and action.option_strings
         for flag in action.option_strings
-    }
+    } - {"-c", "-m"}
     i = 0
     while i < len(words):
-        word = words[i]
-        rest = tuple(words[i + 1 :])
+        word, rest = words[i], tuple(words[i + 1 :])
         if word == "--":
             return words[:i], (Target("script", rest[0], rest[1:]) if rest else None)
-        if word[:2] in ("-c", "-m"):
-            kind: Kind = "code" if word[1] == "c" else "module"
-            if len(word) > 2:
-                return words[:i], Target(kind, word[2:], rest)
-            # Without its value, the program is "": the run command says what is missing.
-            return words[:i], Target(kind, rest[0], rest[1:]) if rest else Target(kind, "")
         if word == "-" or not word.startswith("-"):
             return words[:i], Target("script", word, rest)
-        i += 2 if word in valued else 1  # a value may be attached: --top=5, -t5
+        if word.startswith("--"):
+            i += 2 if word in valued else 1  # or its value is attached: --top=5
+            continue
+        # A cluster of short options: -q, -t5, -qs DIR, -qc CODE.
+        step = 1
+        for k, letter in enumerate(word[1:], 1):
+            if letter in "cm":
+                kind: Kind = "code" if letter == "c" else "module"
+                ours = [*words[:i], *([word[:k]] if k > 1 else [])]
+                if word[k + 1 :]:
+                    return ours, Target(kind, word[k + 1 :], rest)
+                # Without its value, the program is "": the run command says what is missing.
+                return ours, Target(kind, rest[0], rest[1:]) if rest else Target(kind, "")
+            if f"-{letter}" in valued:
+                step = 1 if word[k + 1 :] else 2  # its value attached (-t5), or the next word
+                break
+        i += step
     return words, None
