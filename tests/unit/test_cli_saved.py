@@ -114,6 +114,19 @@ def test_lines_of_functions_the_program_defines(
     assert "Memory per line of pipeline" in capsys.readouterr().err
 
 
+def test_user_says_which_code_is_yours(tmp_path: Path) -> None:
+    """--user as the magic's: '!PATH' takes a file of the program's folder out of yours."""
+    (tmp_path / "helpers.py").write_text("def work(n):\n    return sorted(range(n))\n")
+    (tmp_path / "main.py").write_text("import helpers\nhelpers.work(1000)\n")
+    mine: dict[str, bool] = {}
+    for name, words in (("default", []), ("removed", ["--user", f"!{tmp_path / 'helpers.py'}"])):
+        out = tmp_path / name
+        assert main(["run", "-q", "-s", str(out), *words, str(tmp_path / "main.py")]) == 0
+        functions = Report.load(out).functions
+        mine[name] = bool(functions.loc[functions["function"] == "work", "user_code"].item())
+    assert mine == {"default": True, "removed": False}
+
+
 def test_a_keyboard_interrupt_exits_as_a_shell_reports_it(
     tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
@@ -135,6 +148,7 @@ def test_a_keyboard_interrupt_exits_as_a_shell_reports_it(
         (["-t", "0"], "argument -t/--top: '0': use a whole number of at least 1"),
         (["-s", "out", "--formats", "pdf"], "--formats pdf: choose among prof, json"),
         (["-f", "guess"], "argument -f/--functions: invalid choice: 'guess'"),
+        (["--user", "no/such/folder"], "user_code"),
     ],
 )
 def test_a_bad_option_exits_2_with_the_fix_and_runs_nothing(

@@ -117,6 +117,15 @@ def _add_run_options(run: argparse.ArgumentParser) -> None:
         "for its cost) or sampled (stacks sampled on a CPU-time timer: far cheaper on "
         "call-heavy code, no call counts).",
     )
+    lenses.add_argument(
+        "--user",
+        action="append",
+        metavar="PATH",
+        help="Also count this folder, file or module as your code (repeat for several; "
+        "'!PATH' removes one). Default: every file outside the standard library, "
+        "site-packages and the workbench; the WORKBENCH_USER_CODE environment variable "
+        "adds entries too.",
+    )
     output = run.add_argument_group("the report")
     output.add_argument(
         "-t",

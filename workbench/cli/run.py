@@ -88,6 +88,7 @@ def _options(args: argparse.Namespace, lines: object) -> ProfileOptions:
         memory=args.memory,
         functions=args.functions,
         top=args.top,
+        user_code=tuple(args.user or ()),
     )
 
 
