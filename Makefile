@@ -10,7 +10,7 @@ VENV313 ?= .venv313
 VENV_BENCH ?= .venv-bench
 ROOT_FLAG := $(if $(filter 0,$(shell id -u)),--allow-root,)
 
-.PHONY: setup lab test lint typecheck unit magics notebooks browser bench bench-unseen bench-smoke test-py313 clean
+.PHONY: setup lab test lint typecheck unit magics packaging notebooks browser bench bench-unseen bench-smoke test-py313 clean
 
 $(STAMP): pyproject.toml
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -32,7 +32,7 @@ setup: $(STAMP)
 lab: setup
 	$(VENV)/bin/jupyter lab --ip 127.0.0.1 $(ROOT_FLAG) notebooks/
 
-test: setup lint typecheck unit magics notebooks browser bench-smoke
+test: setup lint typecheck unit magics packaging notebooks browser bench-smoke
 
 lint: setup
 	$(VENV)/bin/ruff check .
@@ -49,6 +49,12 @@ unit: setup $(SPEEDSCOPE_SCHEMA)
 
 magics: setup
 	$(PY) -m pytest -p no:cacheprovider tests/ipython tests/kernel
+
+# About 2 minutes: the sdist and wheel built (python -m build) and checked (twine), then the
+# wheel installed into a fresh venv (pip fetches its dependencies) where the API, the magic
+# and the command line run.
+packaging: setup
+	$(PY) -m pytest -p no:cacheprovider tests/packaging
 
 notebooks: setup
 	$(PY) -m pytest -p no:cacheprovider --nbval --nbval-current-env notebooks \
@@ -92,4 +98,4 @@ test-py313: $(VENV313)/.installed $(SPEEDSCOPE_SCHEMA)
 		--nbval-sanitize-with notebooks/sanitize.cfg
 
 clean:
-	rm -rf $(VENV) $(VENV313) $(VENV_BENCH) build *.egg-info
+	rm -rf $(VENV) $(VENV313) $(VENV_BENCH) build dist *.egg-info

@@ -22,6 +22,7 @@ _RUNNERS: Final = (
     ("session", "session.py"),
     ("ipython", "cells.py"),
     ("collectors", "tasks.py"),
+    ("cli", "run.py"),  # `python -m workbench run` execs the program's code
 )
 RUNNER_FILES: Final = frozenset(str(PACKAGE_DIR.joinpath(*parts)) for parts in _RUNNERS)
 
