@@ -152,6 +152,16 @@ def test_c_code_runs_as_python_c_runs_it(tmp_path: Path) -> None:
     assert "twice" in profiled.stderr.decode()
 
 
+def test_c_code_is_the_users_code(tmp_path: Path) -> None:
+    code = "def spin(n):\n    return sum(i * i for i in range(n))\nspin(300_000)\n"
+    profiled = _workbench("run", "-c", code, cwd=tmp_path)
+    assert profiled.returncode == 0
+    hottest = next(
+        line for line in profiled.stderr.decode().splitlines() if "hottest function" in line
+    )
+    assert "(<command line>:" in hottest
+
+
 @pytest.mark.parametrize("module", ["tools.report", "tools"])
 def test_m_module_runs_as_python_m_runs_it(tmp_path: Path, module: str) -> None:
     """A module, and a package (its __main__), found from the working folder."""

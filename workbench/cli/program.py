@@ -24,6 +24,7 @@ from typing import Any
 
 from workbench.cli.parser import Target
 from workbench.errors import OptionError
+from workbench.source import COMMAND_LINE_CODE
 
 __all__ = ["Program", "as_main", "label_of"]
 
@@ -161,7 +162,8 @@ def _script(path: str) -> tuple[CodeType, dict[str, Any], str | None]:
 def _load(target: Target) -> tuple[CodeType, dict[str, Any], str, str | None]:
     """The program's code, module attributes, sys.argv[0] and module name."""
     if target.kind == "code":
-        return _compile(target.value.encode(), "<string>"), {}, "-c", None
+        # Not "<string>" as python names it: that is generated code, and -c is the user's.
+        return _compile(target.value.encode(), COMMAND_LINE_CODE), {}, "-c", None
     if target.kind == "module":
         code, attributes, argv0 = _module(target.value)
         return code, attributes, argv0, target.value

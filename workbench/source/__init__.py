@@ -21,14 +21,15 @@ from pathlib import Path
 from workbench._paths import is_own_file
 from workbench.source.user_code import Rule, decide
 
-__all__ = ["SourceIndex", "function_block"]
+__all__ = ["COMMAND_LINE_CODE", "SourceIndex", "function_block"]
 
 _KERNEL_CELL = re.compile(r"ipykernel_\d+[/\\](?P<hash>\w+)\.py$")
 _LIBRARY_MARKERS = ("site-packages", "dist-packages")
 # Code with no file of its own that is still the user's: typed at a prompt or given on
 # the command line. Every other `<...>` name is generated (dataclasses' and namedtuple's
 # `<string>`, `<frozen ...>`, attrs' `<attrs generated ...>`) and is not.
-USER_PSEUDO_FILES = ("<stdin>", "<workbench -c>")
+COMMAND_LINE_CODE = "<command line>"  # `python -m workbench run -c CODE` compiles CODE so
+USER_PSEUDO_FILES = ("<stdin>", COMMAND_LINE_CODE)
 
 
 def _library_roots() -> tuple[str, ...]:
