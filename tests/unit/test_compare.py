@@ -13,6 +13,7 @@ import pandas as pd
 import pytest
 
 import workbench
+from tests.helpers import FakeClock
 from workbench.comparison.timing import (
     MIN_ROUNDS,
     Timing,
@@ -21,20 +22,6 @@ from workbench.comparison.timing import (
     speedup_interval,
     verdict,
 )
-
-
-class FakeClock:
-    """A clock that only moves when the code under test says it spent time."""
-
-    def __init__(self, seed: int = 0) -> None:
-        self.now = 0.0
-        self.rng = np.random.default_rng(seed)
-
-    def __call__(self) -> float:
-        return self.now
-
-    def spend(self, seconds: float, jitter: float = 0.0) -> None:
-        self.now += seconds * (1 + jitter * float(self.rng.standard_normal()))
 
 
 def parse(line: str) -> int:

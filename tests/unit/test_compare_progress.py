@@ -17,7 +17,7 @@ from typing import Any
 import pytest
 
 import workbench
-from tests.unit.test_compare import FakeClock
+from tests.helpers import FakeClock
 from workbench.comparison.timing import MIN_ROUNDS
 
 

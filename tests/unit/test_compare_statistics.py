@@ -12,7 +12,7 @@ from collections.abc import Callable
 import pytest
 
 import workbench
-from tests.unit.test_compare import FakeClock
+from tests.helpers import FakeClock
 from workbench.comparison.timing import MIN_ROUNDS, Timing, interval_rank, speedup_interval
 
 TRIALS = 40

@@ -65,10 +65,10 @@ class Progress:
         self._start = clock()
         self._done = 0
         self._total: int | None = None
-        self._expected = 0.0
+        self._expected = 0.0  # seconds the whole compare should take, once planned
         self._phase = "checking results"
         self._versions = versions
-        self.bar: Any = None
+        self._bar: Any = None
 
     def __enter__(self) -> Progress:
         if self._show:
@@ -81,13 +81,8 @@ class Progress:
         exc: BaseException | None,
         tb: TracebackType | None,
     ) -> None:
-        if self.bar is not None:
-            self.bar.close()
-
-    @property
-    def done(self) -> int:
-        """Steps completed so far."""
-        return self._done
+        if self._bar is not None:
+            self._bar.close()
 
     def plan(self, rounds: int, per_round: float, per_call: float) -> None:
         """The timed rounds are planned: set the total and the expected duration.
@@ -99,36 +94,35 @@ class Progress:
                 profiled runs take at least that each).
         """
         self._total = self._versions + rounds + 2
-        self._expected = rounds * per_round + 2 * per_call
-        if self.bar is not None:
-            self.bar.total = self._total
+        self._expected = self._clock() - self._start + rounds * per_round + 2 * per_call
+        if self._bar is not None:
+            self._bar.total = self._total
         self.phase("timing rounds")
 
     def phase(self, name: str) -> None:
         """A new phase starts (the description says which)."""
         self._phase = name
-        if self.bar is not None:
-            self.bar.set_description(f"compare: {name}")  # refreshes the bar
+        if self._bar is not None:
+            self._bar.set_description(f"compare: {name}")  # refreshes the bar
         elif self._due():
             self._open()
 
     def step(self) -> None:
         """One step is done."""
         self._done += 1
-        if self.bar is not None:
-            self.bar.update(1)
+        if self._bar is not None:
+            self._bar.update(1)
         elif self._due():
             self._open()
 
     def _due(self) -> bool:
         if self._show is not None:
             return self._show
-        elapsed = self._clock() - self._start
-        return elapsed >= PROGRESS_AFTER or elapsed + self._expected >= PROGRESS_AFTER
+        return max(self._clock() - self._start, self._expected) >= PROGRESS_AFTER
 
     def _open(self) -> None:
         try:
-            self.bar = _bar_class()(
+            self._bar = _bar_class()(
                 total=self._total,
                 initial=self._done,
                 desc=f"compare: {self._phase}",
