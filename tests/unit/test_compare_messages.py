@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import time
 from functools import partial
 from pathlib import Path
 from typing import Any
@@ -119,3 +120,29 @@ def test_a_bad_option_holding_a_huge_value_is_quoted_short(options: dict[str, An
     with pytest.raises(workbench.OptionError) as caught:
         workbench.compare(lambda: 1, lambda: 1, **options)
     assert len(str(caught.value)) < SHORT
+
+
+@pytest.mark.parametrize("fails_at", [3, 1 + 6 + 1, 1 + 6 + 2])  # round 2, memory, profile
+def test_a_fault_after_the_first_call_shows_the_users_frames_only(fails_at: int) -> None:
+    """Every workbench frame between compare and the failing call hides itself
+    (`__tracebackhide__`), in the timed rounds and the memory and profiled runs too."""
+    calls = []
+
+    def flaky() -> int:
+        calls.append(1)
+        if len(calls) == fails_at:
+            raise ZeroDivisionError(f"call {fails_at}")
+        time.sleep(0.003)  # over 2 ms: one call per timed sample
+        return 1
+
+    with pytest.raises(ZeroDivisionError) as caught:
+        workbench.compare(lambda: 1, flaky, repeat=6, progress=False)
+    package = str(Path(workbench.__file__).parent)
+    ours = []
+    tb = caught.value.__traceback__
+    while tb is not None:
+        if tb.tb_frame.f_code.co_filename.startswith(package):
+            ours.append((tb.tb_frame.f_code.co_name, tb.tb_frame.f_locals.get("__tracebackhide__")))
+        tb = tb.tb_next
+    assert ours
+    assert all(hidden is True for _, hidden in ours), ours

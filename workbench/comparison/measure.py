@@ -65,6 +65,7 @@ def traced_peak() -> Iterator[list[int]]:
 
 def peak(call: Callable[[], object]) -> int:
     """tracemalloc's peak during one call (a returned iterator drained, keeping nothing)."""
+    __tracebackhide__ = True  # tracebacks show the user's frames, not ours
     with traced_peak() as peak_bytes:
         value = call()
         if is_lazy(value):
@@ -74,6 +75,7 @@ def peak(call: Callable[[], object]) -> int:
 
 async def peak_async(call: Callable[[], Any]) -> int:
     """`peak` for a coroutine function (its result's items are collected)."""
+    __tracebackhide__ = True  # tracebacks show the user's frames, not ours
     with traced_peak() as peak_bytes:
         await awaited(call)
     return peak_bytes[0]

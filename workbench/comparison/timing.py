@@ -194,6 +194,7 @@ def time_sync(
     are kept and the result says it was interrupted. Before the first round is complete
     there is nothing to keep, and the interrupt propagates, as other exceptions do.
     """
+    __tracebackhide__ = True  # tracebacks show the user's frames, not ours
     samples = _Samples(plan, len(calls), on_round)
     try:
         for i, number in samples:
@@ -215,6 +216,7 @@ async def time_async(
     on_round: Callable[[], None] = _nothing,
 ) -> Timed:
     """`time_sync` for coroutine functions, awaited on the running loop."""
+    __tracebackhide__ = True  # tracebacks show the user's frames, not ours
     samples = _Samples(plan, len(calls), on_round)
     try:
         for i, number in samples:
