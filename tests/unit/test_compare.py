@@ -126,20 +126,24 @@ def test_equal_frames_arrays_and_nans_pass() -> None:
 
 
 def test_a_generator_candidate_is_consumed_and_compared() -> None:
+    clock = FakeClock()
     consumed = []
 
     def materialized(lines: list[str]) -> list[int]:
+        clock.spend(0.005)
         return [parse(line) for line in lines]
 
     def streamed(lines: list[str]) -> Iterator[int]:
         for line in lines:
             consumed.append(line)
             yield parse(line)
+        clock.spend(0.005)  # a call of 5 ms is not looped, nor run again to time it warm
 
-    c = workbench.compare(materialized, streamed, LINES, repeat=MIN_ROUNDS)
+    c = workbench.compare(materialized, streamed, LINES, repeat=MIN_ROUNDS, clock=clock)
     assert c.equal is True
+    assert c.candidate.timing.number == 1
     # consumed by: the equality run, the rounds, the memory run and the profiled run
-    assert len(consumed) == len(LINES) * (1 + MIN_ROUNDS * c.candidate.timing.number + 2)
+    assert len(consumed) == len(LINES) * (1 + MIN_ROUNDS + 2)
     assert c.diff.set_index("function").loc["streamed", "calls_after"] == len(LINES) + 1
     with pytest.raises(workbench.ResultMismatchError, match="1000 items vs 999"):
         workbench.compare(materialized, lambda ls: streamed(ls[:-1]), LINES, repeat=MIN_ROUNDS)

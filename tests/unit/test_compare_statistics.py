@@ -112,3 +112,33 @@ def test_too_few_rounds_are_refused_with_the_fix() -> None:
         message = str(caught.value)
         assert f"repeat={MIN_ROUNDS} or more" in message
         assert len(message) < 400  # a 50,000-item list is quoted short
+
+
+def test_quick_versions_are_timed_warm_and_alike() -> None:
+    """The first call is cold: here the baseline's takes 10x longer (it warms what both
+    versions share). Calls per sample come from warm calls, and versions of about the
+    same speed share them, so an A/A compare times both on samples of the same length."""
+    clock = FakeClock()
+    calls = {"a": 0, "b": 0}
+
+    def timed(name: str, cold: float, warm: float) -> Callable[[], int]:
+        def run() -> int:
+            calls[name] += 1
+            clock.spend(cold if calls[name] == 1 else warm)
+            return 1
+
+        return run
+
+    c = workbench.compare(
+        timed("a", 0.0005, 0.00005), timed("b", 0.00006, 0.00005), clock=clock, repeat=8
+    )
+    assert c.baseline.timing.number == c.candidate.timing.number == 40  # 2 ms / 50 µs
+    assert c.speedup == pytest.approx(1.0)
+
+
+def test_versions_of_very_different_speeds_keep_their_own_calls_per_sample() -> None:
+    clock = FakeClock()
+    quick, slow = version(clock, 0.00001, 0.0), version(clock, 0.05, 0.0)
+    c = workbench.compare(quick, slow, clock=clock, repeat=MIN_ROUNDS)
+    assert (c.baseline.timing.number, c.candidate.timing.number) == (200, 1)
+    assert c.speedup == pytest.approx(0.0002)

@@ -1,7 +1,8 @@
 """`compare`: did the refactor help, and does it still return the same result?
 
 One compare runs, for every version: one call whose result is checked against the
-baseline's (and which warms the code up), alternating timed rounds (see
+baseline's (and which warms the code up), a few more when calls are quick (to measure a
+warm call, see `calibration`), alternating timed rounds (see
 `workbench.comparison.timing`), one call under tracemalloc for the exact peak, and one profiled
 call, whose function table is diffed against the baseline's (see `measure`).
 
@@ -20,6 +21,7 @@ from functools import partial
 from typing import Any, Literal
 
 from workbench.comparison.assemble import Measured, assemble
+from workbench.comparison.calibration import warm_seconds, warm_seconds_async
 from workbench.comparison.equality import Check, first_difference, run_check
 from workbench.comparison.measure import awaited, drained, peak, peak_async
 from workbench.comparison.progress import Progress
@@ -110,11 +112,11 @@ def _check(names: Sequence[str], values: Sequence[object], check: CheckOption) -
     return True
 
 
-def _planned(bar: Progress, firsts: Sequence[float], seconds: float, repeat: int | None) -> Plan:
-    """Plan the rounds and tell the progress what to expect."""
-    plan = plan_rounds(firsts, seconds, repeat)
-    per_round = sum(n * t for n, t in zip(plan.numbers, firsts, strict=True))
-    bar.plan(plan.rounds, per_round, sum(firsts))
+def _planned(bar: Progress, per_call: Sequence[float], seconds: float, repeat: int | None) -> Plan:
+    """Plan the rounds from each version's warm call and tell the progress what to expect."""
+    plan = plan_rounds(per_call, seconds, repeat)
+    per_round = sum(n * t for n, t in zip(plan.numbers, per_call, strict=True))
+    bar.plan(plan.rounds, per_round, sum(per_call))
     return plan
 
 
@@ -185,8 +187,10 @@ def compare(
             firsts.append(clock() - start)
             bar.step()
         equal = _check(names, values, check)
-        plan = _planned(bar, firsts, seconds, repeat)
-        timed = time_sync([drained(c) for c in calls], plan, clock, bar.step)
+        timed_calls = [drained(c) for c in calls]
+        warm = [warm_seconds(c, f, clock) for c, f in zip(timed_calls, firsts, strict=True)]
+        plan = _planned(bar, warm, seconds, repeat)
+        timed = time_sync(timed_calls, plan, clock, bar.step)
         measured = Measured(timed, plan.rounds)
         if not measured.interrupted:
             try:
@@ -243,9 +247,10 @@ async def compare_async(
             firsts.append(clock() - start)
             bar.step()
         equal = _check(names, values, check)
-        plan = _planned(bar, firsts, seconds, repeat)
-        timed_calls: list[Callable[[], Awaitable[object]]] = [partial(awaited, c) for c in calls]
-        measured = Measured(await time_async(timed_calls, plan, clock, bar.step), plan.rounds)
+        awaits: list[Callable[[], Awaitable[object]]] = [partial(awaited, c) for c in calls]
+        warm = [await warm_seconds_async(c, f, clock) for c, f in zip(awaits, firsts, strict=True)]
+        plan = _planned(bar, warm, seconds, repeat)
+        measured = Measured(await time_async(awaits, plan, clock, bar.step), plan.rounds)
         if not measured.interrupted:
             try:
                 bar.phase("peak memory")

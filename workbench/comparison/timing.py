@@ -39,6 +39,7 @@ Clock = Callable[[], float]
 CONFIDENCE = 0.95
 MAX_ROUNDS = 1000
 MIN_SAMPLE_SECONDS = 0.002  # a sample shorter than this is mostly clock noise: loop the call
+SHARED_SAMPLE_SECONDS = 0.02  # versions share one calls-per-sample while samples stay this short
 
 
 def interval_rank(n: int, confidence: float = CONFIDENCE) -> int | None:
@@ -121,19 +122,28 @@ class Timed:
         return len(self.timings[0].samples) if self.timings else 0
 
 
-def plan_rounds(first_calls: Sequence[float], seconds: float, repeat: int | None) -> Plan:
-    """Choose the number of rounds so timing takes about `seconds`, from one call each.
+def plan_rounds(per_call: Sequence[float], seconds: float, repeat: int | None) -> Plan:
+    """Choose the calls per sample and the number of rounds, so timing takes `seconds`.
+
+    Every version loops its call into samples of `MIN_SAMPLE_SECONDS` or more. Versions
+    then take the same number of calls per sample (the largest) when no sample grows past
+    `SHARED_SAMPLE_SECONDS` by it: the versions of a round then do the same work, and
+    versions of about the same speed are timed on samples of the same length, whatever
+    noise went into the estimates. Versions of very different speeds keep their own.
 
     Parameters:
-        first_calls: seconds one call of each version took (the warm-up).
+        per_call: seconds one (warm) call of each version takes.
         seconds: the time budget for all rounds together.
         repeat: a fixed number of rounds instead (`compare` checks it is at least
             `MIN_ROUNDS`).
     """
-    numbers = tuple(max(1, math.ceil(MIN_SAMPLE_SECONDS / max(t, 1e-9))) for t in first_calls)
+    numbers = tuple(max(1, math.ceil(MIN_SAMPLE_SECONDS / max(t, 1e-9) - 1e-9)) for t in per_call)
+    shared = max(numbers)
+    if all(shared * t <= SHARED_SAMPLE_SECONDS for t in per_call):
+        numbers = (shared,) * len(numbers)
     if repeat is not None:
         return Plan(repeat, numbers)
-    per_round = sum(n * t for n, t in zip(numbers, first_calls, strict=True)) or 1e-9
+    per_round = sum(n * t for n, t in zip(numbers, per_call, strict=True)) or 1e-9
     return Plan(min(max(int(seconds / per_round), MIN_ROUNDS), MAX_ROUNDS), numbers)
 
 
