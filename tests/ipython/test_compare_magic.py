@@ -150,7 +150,7 @@ def test_an_interrupted_compare_shows_and_keeps_its_complete_rounds(cmp_ns: Any)
         "import time\n"
         "calls = []\n"
         "def interrupted(lines):\n"
-        "    time.sleep(0.003)  # over 2 ms: one call per timed sample\n"
+        "    time.sleep(0.025)  # over 20 ms: one call per sample, shared with none\n"
         "    calls.append(1)\n"
         "    if len(calls) == 5:  # the result check, then rounds 1 to 3, then Ctrl-C\n"
         "        raise KeyboardInterrupt\n"

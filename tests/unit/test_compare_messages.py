@@ -132,7 +132,7 @@ def test_a_fault_after_the_first_call_shows_the_users_frames_only(fails_at: int)
         calls.append(1)
         if len(calls) == fails_at:
             raise ZeroDivisionError(f"call {fails_at}")
-        time.sleep(0.003)  # over 2 ms: one call per timed sample
+        time.sleep(0.025)  # over 20 ms: one call per sample, shared with none
         return 1
 
     with pytest.raises(ZeroDivisionError) as caught:
