@@ -13,6 +13,7 @@ import urllib.request
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 import psutil
 
 LATENCY = 0.05  # seconds the test HTTP server takes per response
@@ -56,6 +57,21 @@ def return_free_memory() -> None:
     trim = getattr(ctypes.CDLL(name), "malloc_trim", None) if name else None
     if trim is not None:
         trim(0)
+
+
+class FakeClock:
+    """A clock that only moves when the code under test says it spent time (compare's
+    `clock=`): timings with seeded noise, the same on every run."""
+
+    def __init__(self, seed: int = 0) -> None:
+        self.now = 0.0
+        self.rng = np.random.default_rng(seed)
+
+    def __call__(self) -> float:
+        return self.now
+
+    def spend(self, seconds: float, jitter: float = 0.0) -> None:
+        self.now += seconds * (1 + jitter * float(self.rng.standard_normal()))
 
 
 # In-process IPython shell (tests/ipython)

@@ -13,21 +13,15 @@ import pandas as pd
 import pytest
 
 import workbench
-from workbench.comparison.timing import Timing, plan_rounds, rounds, speedup_interval, verdict
-
-
-class FakeClock:
-    """A clock that only moves when the code under test says it spent time."""
-
-    def __init__(self, seed: int = 0) -> None:
-        self.now = 0.0
-        self.rng = np.random.default_rng(seed)
-
-    def __call__(self) -> float:
-        return self.now
-
-    def spend(self, seconds: float, jitter: float = 0.0) -> None:
-        self.now += seconds * (1 + jitter * float(self.rng.standard_normal()))
+from tests.helpers import FakeClock
+from workbench.comparison.timing import (
+    MIN_ROUNDS,
+    Timing,
+    plan_rounds,
+    rounds,
+    speedup_interval,
+    verdict,
+)
 
 
 def parse(line: str) -> int:
@@ -118,7 +112,7 @@ def test_a_different_result_raises_with_the_first_difference(
     baseline: Any, candidate: Any, where: str
 ) -> None:
     with pytest.raises(workbench.ResultMismatchError) as caught:
-        workbench.compare(lambda: baseline, lambda: candidate, repeat=2)
+        workbench.compare(lambda: baseline, lambda: candidate, repeat=MIN_ROUNDS)
     assert where in str(caught.value)
     assert "no speedup is claimed" in str(caught.value)
     assert caught.value.candidate.endswith("<lambda> (candidate)")
@@ -127,28 +121,32 @@ def test_a_different_result_raises_with_the_first_difference(
 def test_equal_frames_arrays_and_nans_pass() -> None:
     frame = pd.DataFrame({"x": [1.0, float("nan")]})
     for value in (frame, np.arange(3), [float("nan")], {"k": (1, 2)}):
-        c = workbench.compare(lambda v=value: v, lambda v=value: v, repeat=2)
+        c = workbench.compare(lambda v=value: v, lambda v=value: v, repeat=MIN_ROUNDS)
         assert c.equal is True
 
 
 def test_a_generator_candidate_is_consumed_and_compared() -> None:
+    clock = FakeClock()
     consumed = []
 
     def materialized(lines: list[str]) -> list[int]:
+        clock.spend(0.005)
         return [parse(line) for line in lines]
 
     def streamed(lines: list[str]) -> Iterator[int]:
         for line in lines:
             consumed.append(line)
             yield parse(line)
+        clock.spend(0.005)  # a call of 5 ms is not looped, nor run again to time it warm
 
-    c = workbench.compare(materialized, streamed, LINES, repeat=3)
+    c = workbench.compare(materialized, streamed, LINES, repeat=MIN_ROUNDS, clock=clock)
     assert c.equal is True
-    # consumed by: the equality run, 3 rounds, the memory run and the profiled run
-    assert len(consumed) == len(LINES) * (1 + 3 * c.candidate.timing.number + 2)
+    assert c.candidate.timing.number == 1
+    # consumed by: the equality run, the rounds, the memory run and the profiled run
+    assert len(consumed) == len(LINES) * (1 + MIN_ROUNDS + 2)
     assert c.diff.set_index("function").loc["streamed", "calls_after"] == len(LINES) + 1
     with pytest.raises(workbench.ResultMismatchError, match="1000 items vs 999"):
-        workbench.compare(materialized, lambda ls: streamed(ls[:-1]), LINES, repeat=2)
+        workbench.compare(materialized, lambda ls: streamed(ls[:-1]), LINES, repeat=MIN_ROUNDS)
 
 
 def records(n: int) -> list[dict[str, int]]:
@@ -167,8 +165,8 @@ def as_stream(n: int) -> Iterator[int]:
 
 def test_memory_ratio_of_a_streaming_pipeline_is_exact_and_repeatable() -> None:
     n = 20_000
-    first = workbench.compare(as_list, as_stream, n, repeat=2)
-    second = workbench.compare(as_list, as_stream, n, repeat=2)
+    first = workbench.compare(as_list, as_stream, n, repeat=MIN_ROUNDS)
+    second = workbench.compare(as_list, as_stream, n, repeat=MIN_ROUNDS)
     # the list version holds n dicts (at least 64 bytes each) and n ints at its peak
     assert first.baseline.peak_memory > n * 64
     assert first.candidate.peak_memory < 4096  # one record at a time
@@ -180,15 +178,17 @@ def test_memory_ratio_of_a_streaming_pipeline_is_exact_and_repeatable() -> None:
 
 
 def test_check_none_skips_and_a_custom_check_decides() -> None:
-    c = workbench.compare(lambda: 1, lambda: 2, check=None, repeat=2)
+    c = workbench.compare(lambda: 1, lambda: 2, check=None, repeat=MIN_ROUNDS)
     assert c.equal is None
 
     def close(a: float, b: float) -> bool:
         return abs(a - b) < 0.01
 
-    assert workbench.compare(lambda: 1.0, lambda: 1.001, check=close, repeat=2).equal is True
+    assert (
+        workbench.compare(lambda: 1.0, lambda: 1.001, check=close, repeat=MIN_ROUNDS).equal is True
+    )
     with pytest.raises(workbench.ResultMismatchError, match="returned False"):
-        workbench.compare(lambda: 1.0, lambda: 1.1, check=close, repeat=2)
+        workbench.compare(lambda: 1.0, lambda: 1.1, check=close, repeat=MIN_ROUNDS)
 
 
 def test_many_versions_are_ranked_against_the_first() -> None:
@@ -218,7 +218,7 @@ def test_compare_needs_two_functions() -> None:
 
 
 def test_a_comparison_saves_without_overwriting(tmp_path: Path) -> None:
-    c = workbench.compare(as_list, as_stream, 100, repeat=2)
+    c = workbench.compare(as_list, as_stream, 100, repeat=MIN_ROUNDS)
     paths = c.save(tmp_path)
     assert {"json", "html", "csv", "baseline_prof", "candidate_json"} <= set(paths)
     assert workbench.Report.load(tmp_path / "candidate") == c.candidate.report
@@ -229,7 +229,7 @@ def test_a_comparison_saves_without_overwriting(tmp_path: Path) -> None:
 
 
 def test_html_escapes_names() -> None:
-    c = workbench.compare({"<b>x</b>": lambda: 1, "<i>y</i>": lambda: 1}, repeat=2)
+    c = workbench.compare({"<b>x</b>": lambda: 1, "<i>y</i>": lambda: 1}, repeat=MIN_ROUNDS)
     html = c.comparisons["<i>y</i>"].to_html()
     assert "<b>x</b>" not in html
     assert "&lt;b&gt;x&lt;/b&gt;" in html
@@ -307,10 +307,10 @@ def test_rounds_alternate_and_plans_fit_the_budget() -> None:
     assert plan.numbers == (1, 1)
     fast = plan_rounds([1e-6, 0.01], seconds=3.0, repeat=None)
     assert 2000 <= fast.numbers[0] <= 2001  # a 1 µs call is looped to make a 2 ms sample
-    assert plan_rounds([10.0, 10.0], seconds=3.0, repeat=None).rounds == 5
+    assert plan_rounds([10.0, 10.0], seconds=3.0, repeat=None).rounds == MIN_ROUNDS == 6
     assert plan_rounds([0.1, 0.1], seconds=3.0, repeat=7).rounds == 7
 
 
 def test_an_unknown_check_name_is_an_option_error() -> None:
     with pytest.raises(workbench.OptionError, match="check='none'"):
-        workbench.compare(lambda: 1, lambda: 1, check="none", repeat=2)  # type: ignore[arg-type]
+        workbench.compare(lambda: 1, lambda: 1, check="none", repeat=MIN_ROUNDS)  # type: ignore[arg-type]

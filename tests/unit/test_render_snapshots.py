@@ -86,9 +86,9 @@ def _comparison(baseline: Version, candidate: Version) -> Comparison:
 
 
 def test_comparison_and_ranking_render_exactly() -> None:
-    slow = _version("slow", (0.30, 0.31, 0.29, 0.30, 0.32), 4_000_000, "traced")
-    fast = _version("fast", (0.10, 0.11, 0.10, 0.09, 0.10), 1_000_000, "sampled")
-    same = _version("same", (0.30, 0.29, 0.31, 0.30, 0.31), 4_000_000, "raised")
+    slow = _version("slow", (0.30, 0.31, 0.29, 0.30, 0.32, 0.31), 4_000_000, "traced")
+    fast = _version("fast", (0.10, 0.11, 0.10, 0.09, 0.10, 0.10), 1_000_000, "sampled")
+    same = _version("same", (0.30, 0.29, 0.31, 0.30, 0.31, 0.30), 4_000_000, "raised")
     comparison = _comparison(slow, fast)
     folder = FIXTURES.parent / "comparison"
     _matches(folder / "expected.txt", comparison.to_text() + "\n")

@@ -1,8 +1,11 @@
 """Did the refactor help? Compare versions of the same work: equal, faster, leaner, why.
 
 `run` runs the versions (`compare`, `compare_async`); `equality` checks their results,
-`timing` times them in alternating rounds with a bootstrap interval, `diff` subtracts
-their profiles and `ranking` orders several; `result` holds what came out.
+`calibration` measures a warm call of each, `timing` times them in alternating rounds and
+gives the speedup a distribution-free interval (at least `MIN_ROUNDS` rounds), `measure`
+takes tracemalloc's peak, `diff` subtracts their profiles and `ranking` orders several;
+`progress` shows a long compare's progress; `assemble` and `result` hold what came out,
+`quote` keeps the values quoted in messages short.
 """
 
 from __future__ import annotations

@@ -14,6 +14,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from workbench.comparison.quote import quote
 from workbench.session.unfinished import is_lazy
 
 __all__ = [
@@ -26,12 +27,10 @@ __all__ = [
 
 # A custom check: returns True when equal; or raises AssertionError saying how they differ.
 Check = Callable[[Any, Any], object]
-_MAX_REPR = 120
 
 
 def _show(value: object) -> str:
-    text = repr(value)
-    return text if len(text) <= _MAX_REPR else text[: _MAX_REPR - 1] + "…"
+    return quote(value)
 
 
 def materialize(value: object) -> object:
@@ -91,7 +90,7 @@ def _mappings(a: Mapping[Any, Any], b: Mapping[Any, Any], path: str) -> str | No
             return f"{where}: key {_show(missing[0])} only in the first"
         return f"{where}: key {_show(extra[0])} only in the second"
     for key in a:
-        found = first_difference(a[key], b[key], f"{path}[{key!r}]")
+        found = first_difference(a[key], b[key], f"{path}[{quote(key, 40)}]")
         if found is not None:
             return found
     return None
@@ -132,4 +131,4 @@ def run_check(check: Check, a: object, b: object) -> str | None:
         accepted = check(a, b)
     except AssertionError as error:
         return str(error) or "the check raised AssertionError"
-    return None if accepted is None or accepted else f"{_show(check)} returned {accepted!r}"
+    return None if accepted is None or accepted else f"{_show(check)} returned {_show(accepted)}"

@@ -17,7 +17,7 @@ RANKING_COLUMNS: dict[str, str] = {
     "ci_low": "float64",
     "ci_high": "float64",
     "verdict": "str",
-    "peak_memory": "int64",
+    "peak_memory": "Int64",  # nullable: an interrupted compare may not have measured it
     "memory_ratio": "float64",
     "equal": "boolean",
 }
@@ -37,7 +37,7 @@ def ranking_table(baseline: Version, comparisons: dict[str, Comparison]) -> pd.D
             "ci_high": 1.0,
             "verdict": "baseline",
             "peak_memory": baseline.peak_memory,
-            "memory_ratio": 1.0,
+            "memory_ratio": None if baseline.peak_memory is None else 1.0,
             "equal": equal,
         }
     ]

@@ -8,6 +8,7 @@ in `workbench.render.comparison`) and saves itself next to the two Reports.
 from __future__ import annotations
 
 import json
+import math
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -15,12 +16,12 @@ from typing import Any
 import pandas as pd
 
 from workbench._files import atomic_write
-from workbench.comparison.timing import Timing
+from workbench.comparison.timing import MIN_ROUNDS, Timing
 from workbench.errors import ReportExistsError
 from workbench.report.report import Report
 from workbench.report.storage import FILES
 
-__all__ = ["Comparison", "Ranking", "Version"]
+__all__ = ["Comparison", "Ranking", "Version", "existing_files", "times"]
 
 
 @dataclass(frozen=True, eq=False)
@@ -31,14 +32,15 @@ class Version:
         name: how the version is called in the output (its function name or expression).
         timing: seconds per call, one sample per round (`median`, `min`, `spread`).
         peak_memory: tracemalloc's peak in bytes during one call (a returned iterator is
-            drained item by item, keeping none).
-        report: the profile of one call.
+            drained item by item, keeping none); None when an interrupted compare
+            never measured it.
+        report: the profile of one call; None when an interrupted compare never ran it.
     """
 
     name: str
     timing: Timing
-    peak_memory: int
-    report: Report
+    peak_memory: int | None
+    report: Report | None
 
 
 @dataclass(frozen=True, eq=False)
@@ -48,13 +50,21 @@ class Comparison:
     Attributes:
         baseline, candidate: their `Version`s.
         equal: True when the results matched, None when the check was skipped.
-        speedup: baseline median time / candidate median time (> 1: candidate faster).
-        speedup_ci: the 95% bootstrap interval of `speedup`, (low, high).
+        speedup: the median over the timed rounds of baseline time / candidate time,
+            both measured in the same round (> 1: candidate faster).
+        speedup_ci: the 95% confidence interval of `speedup`, (low, high); distribution-
+            free (order statistics of the rounds' ratios), so honest for few rounds.
+            With fewer than `MIN_ROUNDS` rounds it is unbounded: (0.0, inf).
         memory_ratio: baseline peak / candidate peak (> 1: the candidate uses less), or
-            None if the candidate allocated nothing.
-        verdict: "faster", "slower" or "no significant difference".
+            None if the candidate allocated nothing (or a peak was not measured).
+        verdict: "faster", "slower" or "no significant difference" (always the latter
+            when the interval is unbounded).
         min_effect: the smallest relative change that counts (0.03: 3%).
-        diff: per function: calls and own time before and after, biggest change first.
+        diff: per function: calls and own time before and after, biggest change first
+            (empty when an interrupted compare profiled neither version).
+        rounds_planned: the rounds the compare set out to time (None: unknown).
+        interrupted: a KeyboardInterrupt ended the compare early; the figures are those
+            of the complete rounds.
     """
 
     baseline: Version
@@ -66,29 +76,52 @@ class Comparison:
     verdict: str
     min_effect: float
     diff: pd.DataFrame
+    rounds_planned: int | None = None
+    interrupted: bool = False
 
     @property
     def significant(self) -> bool:
         """Whether the timings show a real difference (see `verdict`)."""
-        return self.verdict != "no significant difference"
+        return self.verdict in ("faster", "slower")
+
+    @property
+    def rounds(self) -> int:
+        """The number of complete timed rounds behind the figures."""
+        return len(self.baseline.timing.samples)
+
+    @property
+    def bounded(self) -> bool:
+        """Whether the rounds were enough for a confidence interval (`MIN_ROUNDS`)."""
+        return math.isfinite(self.speedup_ci[1])
 
     def headline(self) -> str:
         """One sentence: the verdict with its numbers."""
         low, high = self.speedup_ci
         name, base = self.candidate.name, self.baseline.name
+        cut = self._cut()
+        if not self.bounded:
+            few = f"{cut[2:]}, too few" if cut else f"{self.rounds} rounds are too few"
+            so_far = " so far" if cut else ""
+            return (
+                f"{name} vs {base}: {few} for a verdict ({MIN_ROUNDS} are needed for a 95% "
+                f"interval); speedup{so_far} {self.speedup:.2f}x"
+            )
+        ci = f"95% CI {low:.2f}-{high:.2f}x"
         if not self.significant:
-            return (
-                f"{name} vs {base}: no significant difference ({self.speedup:.2f}x, 95% CI "
-                f"{low:.2f}-{high:.2f}x)"
-            )
+            return f"{name} vs {base}: no significant difference ({self.speedup:.2f}x, {ci}){cut}"
         if self.verdict == "faster":
-            return (
-                f"{name} is {self.speedup:.2f}x faster than {base} (95% CI {low:.2f}-{high:.2f}x)"
-            )
+            return f"{name} is {times(self.speedup)} faster than {base} ({ci}){cut}"
         return (
-            f"{name} is {1 / self.speedup:.2f}x slower than {base} "
-            f"(speedup {self.speedup:.2f}x, 95% CI {low:.2f}-{high:.2f}x)"
+            f"{name} is {times(1 / self.speedup)} slower than {base} "
+            f"(speedup {self.speedup:.2f}x, {ci}){cut}"
         )
+
+    def _cut(self) -> str:
+        """ ", interrupted after k of n rounds" for an interrupted compare, else ""."""
+        if not self.interrupted:
+            return ""
+        planned = f" of {self.rounds_planned}" if self.rounds_planned else ""
+        return f", interrupted after {self.rounds}{planned} rounds"
 
     def to_dict(self) -> dict[str, Any]:
         """The figures as plain JSON-ready values (no Reports, no DataFrame)."""
@@ -97,10 +130,14 @@ class Comparison:
             "candidate": _version_dict(self.candidate),
             "equal": self.equal,
             "speedup": self.speedup,
-            "speedup_ci": list(self.speedup_ci),
+            # JSON has no infinity: an unbounded interval (too few rounds) is null.
+            "speedup_ci": [v if math.isfinite(v) else None for v in self.speedup_ci],
             "memory_ratio": self.memory_ratio,
             "verdict": self.verdict,
             "min_effect": self.min_effect,
+            "rounds": self.rounds,
+            "rounds_planned": self.rounds_planned,
+            "interrupted": self.interrupted,
             "headline": self.headline(),
         }
 
@@ -120,7 +157,7 @@ class Comparison:
         """Write comparison.json, comparison.html, comparison.csv (the diff) and both reports.
 
         The reports go to `baseline/` and `candidate/` below `directory` (see
-        `Report.save`).
+        `Report.save`); an interrupted compare saves the reports it has.
 
         Raises:
             ReportExistsError: a file exists and `overwrite` is False (nothing written).
@@ -133,7 +170,11 @@ class Comparison:
             "html": comparison_page(self).encode(),
             "csv": self.diff.to_csv(index=False).encode(),
         }
-        reports = {"baseline": self.baseline.report, "candidate": self.candidate.report}
+        reports = {
+            sub: version.report
+            for sub, version in (("baseline", self.baseline), ("candidate", self.candidate))
+            if version.report is not None
+        }
         return _save_all(folder, files, reports, overwrite)
 
     def __str__(self) -> str:
@@ -198,14 +239,31 @@ def _version_dict(version: Version) -> dict[str, Any]:
     }
 
 
+def times(ratio: float) -> str:
+    """A ratio above 1 in words: "1.25x", or "0.4%" when two decimals would say 1.00x."""
+    if f"{ratio:.2f}" == "1.00":
+        return f"{ratio - 1:.1%}"
+    return f"{ratio:.2f}x"
+
+
+_KINDS = ("json", "html", "csv")
+_SUBFOLDERS = ("baseline", "candidate")
+
+
+def existing_files(directory: str | Path) -> list[Path]:
+    """The files that saving a comparison to `directory` would replace (none: [])."""
+    folder = Path(directory)
+    paths = [folder / f"comparison.{kind}" for kind in _KINDS]
+    paths += [folder / sub / name for sub in _SUBFOLDERS for name in FILES.values()]
+    return [p for p in paths if p.exists()]
+
+
 def _save_all(
     folder: Path, files: dict[str, bytes], reports: dict[str, Report], overwrite: bool
 ) -> dict[str, Path]:
     """Write a comparison's files and reports, refusing before writing anything."""
     targets = {kind: folder / f"comparison.{kind}" for kind in files}
-    taken = [p for p in targets.values() if p.exists()]
-    taken += [folder / sub / name for sub in reports for name in FILES.values()]
-    taken = [p for p in taken if p.exists()]
+    taken = existing_files(folder)
     if taken and not overwrite:
         raise ReportExistsError(
             f"not saving: {', '.join(map(str, taken))} exist; pass overwrite=True "

@@ -1,53 +1,53 @@
 """`compare`: did the refactor help, and does it still return the same result?
 
 One compare runs, for every version: one call whose result is checked against the
-baseline's (and which warms the code up), alternating timed rounds (see
+baseline's (and which warms the code up), a few more when calls are quick (to measure a
+warm call, see `calibration`), alternating timed rounds (see
 `workbench.comparison.timing`), one call under tracemalloc for the exact peak, and one profiled
-call, whose function table is diffed against the baseline's.
+call, whose function table is diffed against the baseline's (see `measure`).
 
-A version that returns an iterator or a generator has its items produced as part of
-its run: collected into a list for the equality check, drained one by one (keeping
-none) when timed, measured and profiled, so lazy code is neither flattered nor
-penalised by a list it did not build.
+A long compare shows its progress (`progress`), and Ctrl-C stops it with what it has:
+the complete rounds are kept and the result says it was interrupted (the memory and
+profiled runs are skipped once the rounds were cut short).
 """
 
 from __future__ import annotations
 
 import inspect
+import logging
 import time
-import tracemalloc
-from collections import deque
-from collections.abc import Awaitable, Callable, Iterator, Mapping, Sequence
-from contextlib import contextmanager
+from collections.abc import Awaitable, Callable, Mapping, Sequence
 from functools import partial
 from typing import Any, Literal
 
-from workbench.comparison.diff import profile_diff
-from workbench.comparison.equality import Check, first_difference, materialize_async, run_check
-from workbench.comparison.ranking import ranking_table
-from workbench.comparison.result import Comparison, Ranking, Version
-from workbench.comparison.timing import (
-    Clock,
-    plan_rounds,
-    speedup_interval,
-    time_async,
-    time_sync,
-    verdict,
-)
+from workbench.comparison.assemble import Measured, assemble
+from workbench.comparison.calibration import warm_seconds, warm_seconds_async
+from workbench.comparison.equality import Check, first_difference, run_check
+from workbench.comparison.measure import awaited, drained, peak, peak_async
+from workbench.comparison.progress import Progress
+from workbench.comparison.quote import quote, shorten
+from workbench.comparison.timing import MIN_ROUNDS, Clock, Plan, plan_rounds, time_async, time_sync
 from workbench.errors import OptionError, ResultMismatchError
 from workbench.options import ProfileOptions
-from workbench.report.report import Report
 from workbench.session.session import ProfileSession
 from workbench.session.unfinished import is_lazy
 
 __all__ = ["compare", "compare_async"]
 
+log = logging.getLogger(__name__)
+
 CheckOption = Literal["auto"] | Check | None
 _PROFILE = ProfileOptions(memory="off")  # tracemalloc has its own run; RSS adds nothing here
+_MAX_NAME = 80  # characters of a version's name (a partial's repr holds its arguments)
+_MAX_DIFFERENCE = 600  # characters of a result mismatch's description
 
 
 def _name(fn: Callable[..., Any], attribute: str) -> str:
-    return str(getattr(fn, attribute, None) or getattr(fn, "__name__", None) or fn)
+    """A version's name: its function's, a partial's function's, or a short repr."""
+    if isinstance(fn, partial):  # its repr holds every argument bound to it
+        return shorten(f"{_name(fn.func, attribute)}(…)", _MAX_NAME)
+    name = getattr(fn, attribute, None) or getattr(fn, "__name__", None)
+    return shorten(str(name) if name else quote(fn), _MAX_NAME)
 
 
 def _versions(
@@ -74,19 +74,27 @@ def _versions(
 
 
 def _valid_options(
-    check: CheckOption, repeat: int | None, min_effect: float, seconds: float
+    check: CheckOption, repeat: int | None, min_effect: float, seconds: float, progress: object
 ) -> None:
-    """Refuse a bad option before any version runs."""
+    """Refuse a bad option before any version runs (values quoted short)."""
     if isinstance(check, str) and check != "auto":
-        raise OptionError(f"check={check!r}: use 'auto', None, or a function check(a, b)")
+        raise OptionError(f"check={quote(check)}: use 'auto', None, or a function check(a, b)")
     if check is not None and not isinstance(check, str) and not callable(check):
-        raise OptionError(f"check={check!r}: use 'auto', None, or a function check(a, b)")
-    if repeat is not None and (not isinstance(repeat, int) or repeat < 1):
-        raise OptionError(f"repeat={repeat!r}: use a whole number of rounds, at least 1")
+        raise OptionError(f"check={quote(check)}: use 'auto', None, or a function check(a, b)")
+    if repeat is not None and (
+        not isinstance(repeat, int) or isinstance(repeat, bool) or repeat < MIN_ROUNDS
+    ):
+        raise OptionError(
+            f"repeat={quote(repeat)}: a verdict needs at least {MIN_ROUNDS} timed rounds (with "
+            "fewer, no 95% interval can rule out 'no change'); use repeat="
+            f"{MIN_ROUNDS} or more, or leave repeat out to fit the rounds in `seconds`"
+        )
     if not isinstance(min_effect, int | float) or not 0 <= min_effect < 1:
-        raise OptionError(f"min_effect={min_effect!r}: use a fraction in [0, 1), e.g. 0.03")
+        raise OptionError(f"min_effect={quote(min_effect)}: use a fraction in [0, 1), e.g. 0.03")
     if not isinstance(seconds, int | float) or not seconds > 0:
-        raise OptionError(f"seconds={seconds!r}: use a time budget above 0, e.g. 3.0")
+        raise OptionError(f"seconds={quote(seconds)}: use a time budget above 0, e.g. 3.0")
+    if progress not in (None, True, False):
+        raise OptionError(f"progress={quote(progress)}: use None (when long), True or False")
 
 
 def _check(names: Sequence[str], values: Sequence[object], check: CheckOption) -> bool | None:
@@ -100,78 +108,27 @@ def _check(names: Sequence[str], values: Sequence[object], check: CheckOption) -
             else run_check(check, values[0], value)
         )
         if found is not None:
-            raise ResultMismatchError(names[0], name, found)
+            raise ResultMismatchError(names[0], name, shorten(found, _MAX_DIFFERENCE))
     return True
 
 
-def _drained(call: Callable[[], object]) -> Callable[[], None]:
-    def run() -> None:
-        __tracebackhide__ = True  # tracebacks show the user's frames, not ours
-        value = call()
-        if is_lazy(value):
-            deque(value, maxlen=0)  # type: ignore[call-overload]
-
-    return run
+def _planned(bar: Progress, per_call: Sequence[float], seconds: float, repeat: int | None) -> Plan:
+    """Plan the rounds from each version's warm call and tell the progress what to expect."""
+    plan = plan_rounds(per_call, seconds, repeat)
+    per_round = sum(n * t for n, t in zip(plan.numbers, per_call, strict=True))
+    bar.plan(plan.rounds, per_round, sum(per_call))
+    return plan
 
 
-@contextmanager
-def _traced_peak() -> Iterator[list[int]]:
-    """Yields a one-item list that holds, after the block, tracemalloc's peak during it.
-
-    The peak counts bytes above what was traced when the block began. tracemalloc is
-    stopped again afterwards unless it was already running.
-    """
-    started = not tracemalloc.is_tracing()
-    if started:
-        tracemalloc.start()
-    peak = [0]
-    try:
-        before = tracemalloc.get_traced_memory()[0]
-        tracemalloc.reset_peak()
-        yield peak
-        peak[0] = max(tracemalloc.get_traced_memory()[1] - before, 0)
-    finally:
-        if started:
-            tracemalloc.stop()
-
-
-def _peak(call: Callable[[], object]) -> int:
-    """tracemalloc's peak during one call (a returned iterator drained, keeping nothing)."""
-    with _traced_peak() as peak:
-        value = call()
-        if is_lazy(value):
-            deque(value, maxlen=0)  # type: ignore[call-overload]
-    return peak[0]
-
-
-def _assemble(
-    names: list[str],
-    results: tuple[list[Any], list[Any], list[int], list[Report]],
-    equal: bool | None,
-    min_effect: float,
-    many: bool,
-) -> Comparison | Ranking:
-    timings, _, peaks, reports = results
-    versions = [Version(*v) for v in zip(names, timings, peaks, reports, strict=True)]
-    comparisons = {}
-    for candidate in versions[1:]:
-        speedup, low, high = speedup_interval(versions[0].timing, candidate.timing)
-        comparisons[candidate.name] = Comparison(
-            baseline=versions[0],
-            candidate=candidate,
-            equal=equal,
-            speedup=speedup,
-            speedup_ci=(low, high),
-            memory_ratio=versions[0].peak_memory / candidate.peak_memory
-            if candidate.peak_memory
-            else None,
-            verdict=verdict(speedup, low, high, min_effect),
-            min_effect=min_effect,
-            diff=profile_diff(versions[0].report.functions, candidate.report.functions),
+def _interrupted(measured: Measured) -> None:
+    """Log what an interrupted compare kept."""
+    if measured.interrupted:
+        log.warning(
+            "compare interrupted: the result holds %d of %d timed rounds%s",
+            measured.timed.rounds,
+            measured.planned,
+            "" if measured.timed.rounds >= MIN_ROUNDS else ", too few for a verdict",
         )
-    if not many:
-        return comparisons[versions[1].name]
-    return Ranking(comparisons, ranking_table(versions[0], comparisons))
 
 
 def compare(
@@ -183,6 +140,7 @@ def compare(
     min_effect: float = 0.03,
     seconds: float = 3.0,
     clock: Clock = time.perf_counter,
+    progress: bool | None = None,
     **kwargs: Any,
 ) -> Any:
     """Compare versions of the same work: equal results, speed, peak memory, profiles.
@@ -192,51 +150,62 @@ def compare(
     the first. Each version gets the same arguments.
 
     Parameters:
-        repeat: timed rounds; by default as many as fit in `seconds` (5 to 1000).
+        repeat: timed rounds, at least `MIN_ROUNDS` (6: fewer cannot give a 95%
+            interval); by default as many as fit in `seconds` (6 to 1000).
         check: "auto" (knows lists, dicts, DataFrames, arrays...), a function
             `check(baseline_result, candidate_result)` returning True or raising
             AssertionError, or None to skip the check.
         min_effect: the smallest relative change reported as a difference (0.03 = 3%).
         seconds: the time budget for the timed rounds.
         clock: the timer (tests inject a fake one).
+        progress: show a progress bar (tqdm): None shows it when the compare is
+            expected to take, or has taken, 5 s or more; True always; False never.
 
     Returns:
-        A `Comparison` for two versions; a `Ranking` for a dict.
+        A `Comparison` for two versions; a `Ranking` for a dict. A compare stopped by
+        Ctrl-C (KeyboardInterrupt) during its timed rounds or later returns what the
+        complete rounds show, with `interrupted` set (and no verdict from fewer than 6
+        rounds).
 
     Raises:
         ResultMismatchError: a version returned something else than the baseline; the
             message shows the first difference. Nothing is timed then.
         OptionError: fewer than two versions, or a bad option (nothing runs then).
+        KeyboardInterrupt: an interrupt before the first timed round was complete.
         Whatever a version raises, unchanged.
     """
     __tracebackhide__ = True  # tracebacks show the user's frames, not ours
     names, fns, args = _versions(baseline, args)
-    _valid_options(check, repeat, min_effect, seconds)
+    _valid_options(check, repeat, min_effect, seconds, progress)
     calls = [partial(fn, *args, **kwargs) for fn in fns]
-    values, firsts = [], []
-    for call in calls:
-        start = clock()
-        value = call()
-        values.append(list(value) if is_lazy(value) else value)
-        firsts.append(clock() - start)
-    equal = _check(names, values, check)
-    timings = time_sync([_drained(c) for c in calls], plan_rounds(firsts, seconds, repeat), clock)
-    peaks = [_peak(call) for call in calls]
-    reports = [
-        ProfileSession(_PROFILE, label=name, drain=True).run(call)
-        for call, name in zip(calls, names, strict=True)
-    ]
-    results = (timings, values, peaks, reports)
-    return _assemble(names, results, equal, min_effect, isinstance(baseline, Mapping))
-
-
-async def _awaited(call: Callable[[], Any]) -> Any:
-    """Call; await the result if it is awaitable; collect an (async) iterator's items."""
-    __tracebackhide__ = True  # tracebacks show the user's frames, not ours
-    value = call()
-    if inspect.isawaitable(value):
-        value = await value
-    return await materialize_async(value)
+    with Progress(clock, progress, len(calls)) as bar:
+        values, firsts = [], []
+        for call in calls:
+            start = clock()
+            value = call()
+            values.append(list(value) if is_lazy(value) else value)
+            firsts.append(clock() - start)
+            bar.step()
+        equal = _check(names, values, check)
+        timed_calls = [drained(c) for c in calls]
+        warm = [warm_seconds(c, f, clock) for c, f in zip(timed_calls, firsts, strict=True)]
+        plan = _planned(bar, warm, seconds, repeat)
+        timed = time_sync(timed_calls, plan, clock, bar.step)
+        measured = Measured(timed, plan.rounds)
+        if not measured.interrupted:
+            try:
+                bar.phase("peak memory")
+                for i, call in enumerate(calls):
+                    measured.peaks[i] = peak(call)
+                bar.step()
+                bar.phase("profiling")
+                for i, (call, name) in enumerate(zip(calls, names, strict=True)):
+                    measured.reports[i] = ProfileSession(_PROFILE, label=name, drain=True).run(call)
+                bar.step()
+            except KeyboardInterrupt:
+                measured.interrupted = True
+    _interrupted(measured)
+    return assemble(names, measured, equal, min_effect, isinstance(baseline, Mapping))
 
 
 async def compare_async(
@@ -248,6 +217,7 @@ async def compare_async(
     min_effect: float = 0.03,
     seconds: float = 3.0,
     clock: Clock = time.perf_counter,
+    progress: bool | None = None,
     **kwargs: Any,
 ) -> Any:
     """`compare` for coroutine functions, on the running event loop (same parameters).
@@ -262,35 +232,40 @@ async def compare_async(
     """
     __tracebackhide__ = True  # tracebacks show the user's frames, not ours
     names, fns, args = _versions(baseline, args)
-    _valid_options(check, repeat, min_effect, seconds)
+    _valid_options(check, repeat, min_effect, seconds, progress)
     if any(inspect.isasyncgenfunction(fn) for fn in fns):
         raise OptionError(
             "compare_async compares coroutine functions; wrap an async generator in one "
             "that collects it, e.g. async def run(): return [x async for x in gen()]"
         )
     calls = [partial(fn, *args, **kwargs) for fn in fns]
-    values, firsts = [], []
-    for call in calls:
-        start = clock()
-        values.append(await _awaited(call))
-        firsts.append(clock() - start)
-    equal = _check(names, values, check)
-    timed: list[Callable[[], Awaitable[object]]] = [partial(_awaited, c) for c in calls]
-    timings = await time_async(timed, plan_rounds(firsts, seconds, repeat), clock)
-    peaks, reports = [], []
-    for call, name in zip(calls, names, strict=True):
-        peaks.append(await _peak_async(call))
-        session = ProfileSession(_PROFILE, label=name, drain=True)
-        if inspect.iscoroutinefunction(call):
-            reports.append(await session.run_async(call))
-        else:  # a synchronous version (the baseline of an async refactor, say)
-            reports.append(session.run(call))
-    results = (timings, values, peaks, reports)
-    return _assemble(names, results, equal, min_effect, isinstance(baseline, Mapping))
-
-
-async def _peak_async(call: Callable[[], Any]) -> int:
-    """`_peak` for a coroutine function (its result's items are collected)."""
-    with _traced_peak() as peak:
-        await _awaited(call)
-    return peak[0]
+    with Progress(clock, progress, len(calls)) as bar:
+        values, firsts = [], []
+        for call in calls:
+            start = clock()
+            values.append(await awaited(call))
+            firsts.append(clock() - start)
+            bar.step()
+        equal = _check(names, values, check)
+        awaits: list[Callable[[], Awaitable[object]]] = [partial(awaited, c) for c in calls]
+        warm = [await warm_seconds_async(c, f, clock) for c, f in zip(awaits, firsts, strict=True)]
+        plan = _planned(bar, warm, seconds, repeat)
+        measured = Measured(await time_async(awaits, plan, clock, bar.step), plan.rounds)
+        if not measured.interrupted:
+            try:
+                bar.phase("peak memory")
+                for i, call in enumerate(calls):
+                    measured.peaks[i] = await peak_async(call)
+                bar.step()
+                bar.phase("profiling")
+                for i, (call, name) in enumerate(zip(calls, names, strict=True)):
+                    session = ProfileSession(_PROFILE, label=name, drain=True)
+                    if inspect.iscoroutinefunction(call):
+                        measured.reports[i] = await session.run_async(call)
+                    else:  # a synchronous version (the baseline of an async refactor, say)
+                        measured.reports[i] = session.run(call)
+                bar.step()
+            except KeyboardInterrupt:
+                measured.interrupted = True
+    _interrupted(measured)
+    return assemble(names, measured, equal, min_effect, isinstance(baseline, Mapping))

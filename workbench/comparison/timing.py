@@ -2,10 +2,13 @@
 
 Versions are timed in rounds: every round runs each version once, the order reversed
 every other round (A B, B A, A B, ...), so drift in the machine (a CPU warming up,
-another process waking) hits every version alike. A speedup is the ratio of medians; its
-confidence interval comes from a bootstrap over the rounds, resampling whole rounds so
-the pairing is kept. The clock is a parameter, so the statistics can be tested on
-synthetic timings.
+another process waking) hits every version alike. Each round gives one paired ratio,
+baseline time / candidate time. The speedup is the median of those ratios, and its
+confidence interval is the distribution-free one of a median: two order statistics of
+the ratios, chosen with the binomial distribution (the sign test turned into an
+interval). It assumes nothing about the shape of the noise, so it stays honest for a
+handful of rounds; with fewer than `MIN_ROUNDS` no 95% interval exists at all. The clock
+is a parameter, so the statistics can be tested on synthetic timings.
 """
 
 from __future__ import annotations
@@ -17,9 +20,13 @@ from dataclasses import dataclass
 import numpy as np
 
 __all__ = [
+    "CONFIDENCE",
+    "MIN_ROUNDS",
     "Clock",
     "Plan",
+    "Timed",
     "Timing",
+    "interval_rank",
     "plan_rounds",
     "rounds",
     "speedup_interval",
@@ -29,9 +36,34 @@ __all__ = [
 ]
 
 Clock = Callable[[], float]
-MIN_ROUNDS = 5
+CONFIDENCE = 0.95
 MAX_ROUNDS = 1000
 MIN_SAMPLE_SECONDS = 0.002  # a sample shorter than this is mostly clock noise: loop the call
+SHARED_SAMPLE_SECONDS = 0.02  # versions share one calls-per-sample while samples stay this short
+
+
+def interval_rank(n: int, confidence: float = CONFIDENCE) -> int | None:
+    """Which order statistics of `n` ratios bound the median with `confidence`.
+
+    The interval from the k-th smallest to the k-th largest ratio (0-based k) misses the
+    true median only when k or fewer ratios fall on one side of it; with no real
+    difference each ratio falls on either side with probability 1/2, so that chance is
+    2 * P(Binomial(n, 1/2) <= k). The largest k keeping it within 1 - confidence is
+    returned, or None when even the smallest and largest ratio are not enough (n too
+    small: the interval is then unbounded).
+    """
+    tail = (1 - confidence) / 2
+    cdf, rank = 0.0, None
+    for k in range(n // 2 + 1):
+        cdf += math.comb(n, k) / 2**n  # exact integers, then one division
+        if cdf > tail:
+            break
+        rank = k
+    return rank
+
+
+# The fewest rounds whose ratios can exclude "no change" at 95%: 6 (2/2**6 = 3.1% <= 5%).
+MIN_ROUNDS = next(n for n in range(1, 64) if interval_rank(n) is not None)
 
 
 @dataclass(frozen=True)
@@ -72,18 +104,46 @@ class Plan:
     numbers: tuple[int, ...]
 
 
-def plan_rounds(first_calls: Sequence[float], seconds: float, repeat: int | None) -> Plan:
-    """Choose the number of rounds so timing takes about `seconds`, from one call each.
+@dataclass(frozen=True)
+class Timed:
+    """What the timed rounds gave: one Timing per version, complete rounds only.
+
+    Attributes:
+        timings: one per version, each with one sample per complete round.
+        interrupted: a KeyboardInterrupt stopped the rounds before the plan's end.
+    """
+
+    timings: list[Timing]
+    interrupted: bool
+
+    @property
+    def rounds(self) -> int:
+        """The number of complete rounds."""
+        return len(self.timings[0].samples) if self.timings else 0
+
+
+def plan_rounds(per_call: Sequence[float], seconds: float, repeat: int | None) -> Plan:
+    """Choose the calls per sample and the number of rounds, so timing takes `seconds`.
+
+    Every version loops its call into samples of `MIN_SAMPLE_SECONDS` or more. Versions
+    then take the same number of calls per sample (the largest) when no sample grows past
+    `SHARED_SAMPLE_SECONDS` by it: the versions of a round then do the same work, and
+    versions of about the same speed are timed on samples of the same length, whatever
+    noise went into the estimates. Versions of very different speeds keep their own.
 
     Parameters:
-        first_calls: seconds one call of each version took (the warm-up).
+        per_call: seconds one (warm) call of each version takes.
         seconds: the time budget for all rounds together.
-        repeat: a fixed number of rounds instead (at least 2).
+        repeat: a fixed number of rounds instead (`compare` checks it is at least
+            `MIN_ROUNDS`).
     """
-    numbers = tuple(max(1, math.ceil(MIN_SAMPLE_SECONDS / max(t, 1e-9))) for t in first_calls)
+    numbers = tuple(max(1, math.ceil(MIN_SAMPLE_SECONDS / max(t, 1e-9) - 1e-9)) for t in per_call)
+    shared = max(numbers)
+    if all(shared * t <= SHARED_SAMPLE_SECONDS for t in per_call):
+        numbers = (shared,) * len(numbers)
     if repeat is not None:
-        return Plan(max(repeat, 2), numbers)
-    per_round = sum(n * t for n, t in zip(numbers, first_calls, strict=True)) or 1e-9
+        return Plan(repeat, numbers)
+    per_round = sum(n * t for n, t in zip(numbers, per_call, strict=True)) or 1e-9
     return Plan(min(max(int(seconds / per_round), MIN_ROUNDS), MAX_ROUNDS), numbers)
 
 
@@ -95,11 +155,13 @@ def rounds(versions: int, count: int) -> Iterator[int]:
 
 
 class _Samples:
-    """Walks the rounds of a plan and collects each version's per-call seconds."""
+    """Walks the rounds of a plan, collects each version's per-call seconds, and calls
+    `on_round` after each complete round."""
 
-    def __init__(self, plan: Plan, versions: int) -> None:
+    def __init__(self, plan: Plan, versions: int, on_round: Callable[[], None]) -> None:
         self._plan = plan
         self._samples: list[list[float]] = [[] for _ in range(versions)]
+        self._on_round = on_round
 
     def __iter__(self) -> Iterator[tuple[int, int]]:
         """(version, calls in this sample), in the alternating order."""
@@ -108,64 +170,107 @@ class _Samples:
 
     def add(self, version: int, seconds: float) -> None:
         self._samples[version].append(seconds / self._plan.numbers[version])
+        if len({len(s) for s in self._samples}) == 1:
+            self._on_round()
 
-    def timings(self) -> list[Timing]:
-        return [Timing(tuple(s), n) for s, n in zip(self._samples, self._plan.numbers, strict=True)]
+    @property
+    def complete(self) -> int:
+        """The number of complete rounds so far."""
+        return min(len(s) for s in self._samples)
+
+    def timed(self, interrupted: bool) -> Timed:
+        """The complete rounds: a round cut short by an interrupt is dropped whole, so
+        every version keeps the same rounds and the ratios stay paired."""
+        timings = [
+            Timing(tuple(s[: self.complete]), n)
+            for s, n in zip(self._samples, self._plan.numbers, strict=True)
+        ]
+        return Timed(timings, interrupted)
 
 
-def time_sync(calls: Sequence[Callable[[], object]], plan: Plan, clock: Clock) -> list[Timing]:
-    """Time each call per `plan`, alternating; one Timing per call."""
-    samples = _Samples(plan, len(calls))
-    for i, number in samples:
-        start = clock()
-        for _ in range(number):
-            calls[i]()
-        samples.add(i, clock() - start)
-    return samples.timings()
+def _nothing() -> None:
+    return None
+
+
+def time_sync(
+    calls: Sequence[Callable[[], object]],
+    plan: Plan,
+    clock: Clock,
+    on_round: Callable[[], None] = _nothing,
+) -> Timed:
+    """Time each call per `plan`, alternating; one Timing per call.
+
+    A KeyboardInterrupt (Ctrl-C, or raised by a call) ends the rounds: the complete ones
+    are kept and the result says it was interrupted. Before the first round is complete
+    there is nothing to keep, and the interrupt propagates, as other exceptions do.
+    """
+    __tracebackhide__ = True  # tracebacks show the user's frames, not ours
+    samples = _Samples(plan, len(calls), on_round)
+    try:
+        for i, number in samples:
+            start = clock()
+            for _ in range(number):
+                calls[i]()
+            samples.add(i, clock() - start)
+    except KeyboardInterrupt:
+        if not samples.complete:
+            raise
+        return samples.timed(interrupted=True)
+    return samples.timed(interrupted=False)
 
 
 async def time_async(
-    calls: Sequence[Callable[[], Awaitable[object]]], plan: Plan, clock: Clock
-) -> list[Timing]:
+    calls: Sequence[Callable[[], Awaitable[object]]],
+    plan: Plan,
+    clock: Clock,
+    on_round: Callable[[], None] = _nothing,
+) -> Timed:
     """`time_sync` for coroutine functions, awaited on the running loop."""
-    samples = _Samples(plan, len(calls))
-    for i, number in samples:
-        begin = clock()
-        for _ in range(number):
-            await calls[i]()
-        samples.add(i, clock() - begin)
-    return samples.timings()
+    __tracebackhide__ = True  # tracebacks show the user's frames, not ours
+    samples = _Samples(plan, len(calls), on_round)
+    try:
+        for i, number in samples:
+            begin = clock()
+            for _ in range(number):
+                await calls[i]()
+            samples.add(i, clock() - begin)
+    except KeyboardInterrupt:
+        if not samples.complete:
+            raise
+        return samples.timed(interrupted=True)
+    return samples.timed(interrupted=False)
 
 
 def speedup_interval(
-    baseline: Timing,
-    candidate: Timing,
-    *,
-    confidence: float = 0.95,
-    resamples: int = 2000,
-    seed: int = 0,
+    baseline: Timing, candidate: Timing, *, confidence: float = CONFIDENCE
 ) -> tuple[float, float, float]:
-    """The speedup (baseline median / candidate median) and its bootstrap interval.
+    """The speedup (the median of the per-round ratios) and its confidence interval.
+
+    Each round's ratio is baseline time / candidate time, measured in the same round
+    (drift cancels). The interval holds the true median ratio with at least
+    `confidence`, whatever the shape of the noise (see `interval_rank`).
 
     Returns:
-        (speedup, low, high); > 1 means the candidate is faster.
+        (speedup, low, high); > 1 means the candidate is faster. With fewer rounds than
+        an interval needs (`MIN_ROUNDS` at 95%) it is (speedup, 0.0, inf): unbounded.
     """
-    a, b = np.asarray(baseline.samples), np.asarray(candidate.samples)
-    speedup = float(np.median(a) / np.median(b))
-    rng = np.random.default_rng(seed)  # fixed: the same timings give the same interval
-    picks = rng.integers(0, len(a), size=(resamples, len(a)))
-    ratios = np.median(a[picks], axis=1) / np.median(b[picks], axis=1)
-    tail = (1 - confidence) / 2
-    low, high = np.quantile(ratios, [tail, 1 - tail])
-    return speedup, float(low), float(high)
+    ratios = np.sort(np.asarray(baseline.samples) / np.asarray(candidate.samples))
+    if len(ratios) == 0:
+        return math.nan, 0.0, math.inf
+    speedup = float(np.median(ratios))
+    k = interval_rank(len(ratios), confidence)
+    if k is None:
+        return speedup, 0.0, math.inf
+    return speedup, float(ratios[k]), float(ratios[len(ratios) - 1 - k])
 
 
 def verdict(speedup: float, low: float, high: float, min_effect: float) -> str:
     """ "faster", "slower" or "no significant difference".
 
     A change counts when its interval excludes 1.0 and it is at least `min_effect`
-    (a fraction: 0.03 is 3%) either way.
+    (a fraction: 0.03 is 3%) either way. An unbounded interval (too few rounds) always
+    includes 1.0.
     """
-    if low <= 1.0 <= high or abs(speedup - 1.0) < min_effect:
+    if not low <= high or low <= 1.0 <= high or not abs(speedup - 1.0) >= min_effect:
         return "no significant difference"
     return "faster" if speedup > 1.0 else "slower"

@@ -8,10 +8,13 @@ sent by the input transformer to `architect_compare_async` and runs on the kerne
 
 from __future__ import annotations
 
+import builtins
 import inspect
+import os
 from collections.abc import Callable
 from dataclasses import dataclass
 from functools import partial
+from pathlib import Path
 from typing import Any
 
 from IPython.core.error import UsageError
@@ -20,10 +23,13 @@ from IPython.core.magic_arguments import argument, magic_arguments, parse_argstr
 from IPython.display import display
 
 from workbench.comparison import Comparison, Ranking, compare, compare_async
+from workbench.comparison.quote import shorten
+from workbench.comparison.result import existing_files
+from workbench.comparison.timing import MIN_ROUNDS
 from workbench.errors import OptionError
 from workbench.ipython.awaiting import awaits_at_top_level
 from workbench.ipython.base import ShellMagics
-from workbench.ipython.cells import DOTTED_NAME, compile_cell, resolve_name
+from workbench.ipython.cells import DOTTED_NAME, compile_cell
 
 __all__ = ["CompareMagics"]
 
@@ -59,7 +65,12 @@ class CompareMagics(ShellMagics):
         "quoted expression. The first is the baseline.",
     )
     @argument("-a", "--args", metavar="ARGS", help="Arguments for the functions, e.g. -a records.")
-    @argument("-n", "--repeat", type=int, help="Timed rounds (default: fit in --seconds).")
+    @argument(
+        "-n",
+        "--repeat",
+        type=int,
+        help=f"Timed rounds, at least {MIN_ROUNDS} (default: fit in --seconds).",
+    )
     @argument("--seconds", type=float, default=3.0, help="Time budget (default 3 s).")
     @argument(
         "--check",
@@ -77,6 +88,11 @@ class CompareMagics(ShellMagics):
     @argument("-s", "--save", metavar="DIR", help="Save the comparison and both reports.")
     @argument("--overwrite", action="store_true", help="With -s: replace existing files.")
     @argument("-q", "--quiet", action="store_true", help="Do not display the comparison.")
+    @argument(
+        "--no-progress",
+        action="store_true",
+        help="Never show progress (by default a compare of 5 s or more shows a bar).",
+    )
     @line_magic
     def architect_compare(self, line: str) -> None:
         """Compare versions: equal results? faster (with a confidence interval)? leaner?
@@ -85,7 +101,8 @@ class CompareMagics(ShellMagics):
         (lists, dicts, DataFrames, arrays, generators...), then in alternating timed
         rounds, once under tracemalloc and once under cProfile; the output shows the
         speedup with its 95% confidence interval, the memory ratio and what changed per
-        function.
+        function. A long compare shows its progress; interrupted (Ctrl-C), it shows what
+        its complete rounds found.
 
         Examples::
 
@@ -121,7 +138,7 @@ class CompareMagics(ShellMagics):
         for version in map(_unquote, parsed.versions):
             if DOTTED_NAME.match(version):
                 try:
-                    target = resolve_name(version, self._ip.user_ns)
+                    target = self._lookup(version, version)
                 except UsageError:
                     continue
                 if inspect.iscoroutinefunction(target):
@@ -136,8 +153,16 @@ class CompareMagics(ShellMagics):
             raise UsageError("give two versions or more, e.g. %architect_compare slow fast -a data")
         if parsed.output is not None and not parsed.output.isidentifier():
             raise UsageError(f"-o {parsed.output}: give a variable name, e.g. -o cmp")
+        if parsed.repeat is not None and parsed.repeat < MIN_ROUNDS:
+            raise UsageError(
+                f"-n {parsed.repeat}: a verdict needs at least {MIN_ROUNDS} timed rounds "
+                "(fewer cannot give a 95% interval); use "
+                f"-n {MIN_ROUNDS} or more, or leave -n out to fit the rounds in --seconds"
+            )
         if parsed.save and len(parsed.versions) > 2:
             raise UsageError("-s saves a comparison of two versions; use -o with three or more")
+        if parsed.save:
+            _check_destination(parsed.save, parsed.overwrite)
         versions: dict[str, Callable[..., Any]] = {}
         for text in map(_unquote, parsed.versions):
             # The same version twice is an A/A run (how noisy is this machine?): keep both.
@@ -152,12 +177,13 @@ class CompareMagics(ShellMagics):
             "seconds": parsed.seconds,
             "check": self._check(parsed.check),
             "min_effect": parsed.min_effect,
+            "progress": False if parsed.no_progress else None,
         }
         return _Versions(versions, args, options, parsed)
 
     def _version(self, text: str, with_args: bool, allow_await: bool) -> Callable[..., Any]:
         if DOTTED_NAME.match(text):
-            target = resolve_name(text, self._ip.user_ns)
+            target = self._lookup(text, text)
             if not callable(target):
                 raise UsageError(f'{text} is not a function; quote an expression: "{text}"')
             return target  # type: ignore[no-any-return]
@@ -177,15 +203,53 @@ class CompareMagics(ShellMagics):
         try:
             return tuple(eval(f"({text},)", self._ip.user_global_ns, self._ip.user_ns))
         except Exception as error:
-            raise UsageError(f"-a {text!r}: {type(error).__name__}: {error}") from None
+            raise UsageError(
+                f"-a {shorten(repr(text), 80)}: {type(error).__name__}: {shorten(str(error))}"
+            ) from None
 
     def _check(self, text: str) -> Any:
         if text in ("auto", "none"):
             return None if text == "none" else "auto"
-        check = resolve_name(text, self._ip.user_ns)
+        if not DOTTED_NAME.match(text):
+            raise UsageError(
+                f"--check {shorten(text, 80)}: use auto, none, or the name of a function "
+                "check(a, b)"
+            )
+        check = self._lookup(text, f"--check {text}")
         if not callable(check):
             raise UsageError(f"--check {text}: use auto, none, or a function check(a, b)")
         return check
+
+    def _lookup(self, text: str, where: str) -> Any:
+        """The object a name or dotted path (`Pipeline.run`) names in the notebook.
+
+        Parameters:
+            text: the name, already matched by DOTTED_NAME.
+            where: how the message names it: the version itself, or "--check NAME".
+
+        Raises:
+            UsageError: no such name or attribute, saying what compare accepts.
+        """
+        head, *rest = text.split(".")
+        if head in self._ip.user_ns:
+            target = self._ip.user_ns[head]
+        elif hasattr(builtins, head):
+            target = getattr(builtins, head)
+        else:
+            hint = (
+                "use auto, none, or a function check(a, b) defined in an earlier cell"
+                if where.startswith("--check")
+                else "give a function defined or imported in an earlier cell (called with "
+                f'-a\'s arguments), or quote an expression, e.g. "{head}(data)"'
+            )
+            raise UsageError(f"{where}: no name {head!r} in the notebook; {hint}")
+        for i, part in enumerate(rest):
+            try:
+                target = getattr(target, part)
+            except AttributeError:
+                known = ".".join([head, *rest[:i]])
+                raise UsageError(f"{where}: {known} has no attribute {part!r}") from None
+        return target
 
     def _publish(self, ranking: Ranking, parsed: _Versions) -> None:
         """Show and keep the Ranking, or for two versions their Comparison."""
@@ -199,3 +263,25 @@ class CompareMagics(ShellMagics):
             display(result)
         if args.save and isinstance(result, Comparison):
             result.save(args.save, overwrite=args.overwrite)
+
+
+def _check_destination(save: str, overwrite: bool) -> None:
+    """Refuse `-s DIR` before anything runs when the comparison could not be saved there.
+
+    Raises:
+        UsageError: DIR is a file, or sits below one, or already holds a saved
+            comparison (without --overwrite); the message says the fix.
+    """
+    folder = Path(save)
+    existing = next(p for p in (folder, *folder.parents) if p.exists() or p == Path(p.anchor))
+    if not existing.is_dir():
+        raise UsageError(f"-s {save}: {existing} is a file; give a folder, e.g. -s comparison")
+    if not os.access(existing, os.W_OK | os.X_OK):
+        raise UsageError(f"-s {save}: cannot write in {existing}; choose a folder you can write")
+    taken = existing_files(folder) if not overwrite else []
+    if taken:
+        more = f" and {len(taken) - 1} more" if len(taken) > 1 else ""
+        raise UsageError(
+            f"-s {save}: {folder} already holds a saved comparison ({taken[0]}{more}); "
+            "add --overwrite to replace it, or choose another folder"
+        )

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 from html import escape
 from typing import TYPE_CHECKING, Any
 
@@ -19,17 +20,42 @@ __all__ = ["comparison_html", "comparison_page", "comparison_text", "ranking_htm
 DIFF_ROWS = 15
 
 
+NOT_MEASURED = "not measured"
+
+
 def _records(table: pd.DataFrame) -> list[dict[str, Any]]:
     return [{str(k): v for k, v in row.items()} for row in table.to_dict("records")]
 
 
+def _bytes(size: int | None) -> str:
+    """Bytes, or "not measured" for a peak an interrupted compare did not measure."""
+    return NOT_MEASURED if size is None or pd.isna(size) else fmt_bytes(size)
+
+
+def _less_or_more(ratio: float) -> str:
+    """A memory ratio (baseline / candidate) in words; "about the same" when two decimals
+    would say 1.00x (never "1.00x less")."""
+    if f"{ratio:.2f}" == "1.00" or f"{1 / ratio:.2f}" == "1.00":
+        return "about the same"
+    return f"{ratio:.2f}x less" if ratio > 1 else f"{1 / ratio:.2f}x more"
+
+
 def _memory(comparison: Comparison) -> str:
     base, cand = comparison.baseline.peak_memory, comparison.candidate.peak_memory
+    if base is None or cand is None:
+        return f"{NOT_MEASURED} (the compare was interrupted first)"
     ratio = comparison.memory_ratio
     if ratio is None:
         return f"peak {fmt_bytes(base)} -> {fmt_bytes(cand)} (tracemalloc)"
-    how = f"{ratio:.2f}x less" if ratio >= 1 else f"{1 / ratio:.2f}x more"
-    return f"peak {fmt_bytes(base)} -> {fmt_bytes(cand)}: {how} (tracemalloc)"
+    return f"peak {fmt_bytes(base)} -> {fmt_bytes(cand)}: {_less_or_more(ratio)} (tracemalloc)"
+
+
+def _rounds(comparison: Comparison) -> str:
+    """How many rounds the figures come from; "k of n" when interrupted."""
+    if comparison.interrupted:
+        planned = f" of {comparison.rounds_planned}" if comparison.rounds_planned else ""
+        return f"{comparison.rounds}{planned} alternating rounds, interrupted"
+    return f"{comparison.rounds} alternating rounds"
 
 
 def _task_counts(tasks: pd.DataFrame) -> tuple[int, int]:
@@ -49,22 +75,30 @@ def _facts(comparison: Comparison) -> list[tuple[str, str]]:
         ("results", checked),
         ("memory", _memory(c)),
     ]
-    before, after = c.baseline.report.summary, c.candidate.report.summary
-    if before.waiting_seconds is not None or after.waiting_seconds is not None:
-        # Libraries (httpx via anyio, for one) start tasks of their own whose number
-        # follows the I/O timing; the user's own tasks are counted apart.
-        counts = [_task_counts(v.report.tasks) for v in (c.baseline, c.candidate)]
-        tasks = f"{counts[0][0]} -> {counts[1][0]} (yours {counts[0][1]} -> {counts[1][1]})"
-        waits = [fmt_seconds(s.waiting_seconds or 0.0) for s in (before, after)]
-        facts.append(("async", f"event loop idle {waits[0]} -> {waits[1]}; tasks {tasks}"))
+    facts += _async(c)
     return [
         *facts,
         (
             "timing",
-            f"{len(t.samples)} alternating rounds (calls per sample: {numbers}); a change "
+            f"{_rounds(c)} (calls per sample: {numbers}); a change "
             f"under {c.min_effect:.0%} or a 95% CI that includes 1 is no difference",
         ),
     ]
+
+
+def _async(c: Comparison) -> list[tuple[str, str]]:
+    """The event loop's idle time and the tasks, when the versions awaited."""
+    if c.baseline.report is None or c.candidate.report is None:
+        return []
+    before, after = c.baseline.report.summary, c.candidate.report.summary
+    if before.waiting_seconds is None and after.waiting_seconds is None:
+        return []
+    # Libraries (httpx via anyio, for one) start tasks of their own whose number
+    # follows the I/O timing; the user's own tasks are counted apart.
+    counts = [_task_counts(c.baseline.report.tasks), _task_counts(c.candidate.report.tasks)]
+    tasks = f"{counts[0][0]} -> {counts[1][0]} (yours {counts[0][1]} -> {counts[1][1]})"
+    waits = [fmt_seconds(s.waiting_seconds or 0.0) for s in (before, after)]
+    return [("async", f"event loop idle {waits[0]} -> {waits[1]}; tasks {tasks}")]
 
 
 def _versions(comparison: Comparison) -> Table:
@@ -76,7 +110,7 @@ def _versions(comparison: Comparison) -> Table:
                 fmt_seconds(t.median),
                 fmt_seconds(t.min),
                 fmt_seconds(t.spread),
-                fmt_bytes(v.peak_memory),
+                _bytes(v.peak_memory),
                 v.name,
             )
         )
@@ -95,7 +129,15 @@ def _calls(before: int, after: int) -> str:
     return f"{before:,} -> {after:,}" if before != after else f"{before:,}"
 
 
-def _diff(diff: pd.DataFrame) -> Table:
+NOT_PROFILED = "What changed: not profiled (the compare was interrupted first)"
+
+
+def _profiled(comparison: Comparison) -> bool:
+    return comparison.baseline.report is not None and comparison.candidate.report is not None
+
+
+def _diff(comparison: Comparison) -> Table:
+    diff = comparison.diff
     shown = diff.head(DIFF_ROWS)
     largest = max(float(diff["time_change"].abs().max()), 1e-12) if len(diff) else 1.0
     rows = tuple(
@@ -124,8 +166,8 @@ def comparison_text(comparison: Comparison) -> str:
     facts = _facts(c)
     width = max(len(k) for k, _ in facts)
     out += [f"  {k.ljust(width)}  {v}" for k, v in facts]
-    for table in (_versions(c), _diff(c.diff)):
-        out += ["", *table_lines(table)]
+    out += ["", *table_lines(_versions(c)), ""]
+    out += table_lines(_diff(c)) if _profiled(c) else [NOT_PROFILED]
     return "\n".join(out)
 
 
@@ -133,17 +175,29 @@ def comparison_html(comparison: Comparison) -> str:
     """A fragment: the verdict, the versions, the diff, then both profiles side by side."""
     c = comparison
     facts = "".join(f"<dt>{escape(k)}</dt><dd>{escape(v)}</dd>" for k, v in _facts(c))
-    sides = "".join(
-        f'<div style="min-width:0;overflow-x:auto">{v.report.to_html()}</div>'
-        for v in (c.baseline, c.candidate)
-    )
     title = f"Architect Workbench compare: {c.candidate.name} vs {c.baseline.name}"
     return (
         f'<div class="awb-report"><style>{STYLE}</style><h3>{escape(title)}</h3>'
-        f"<dl>{facts}</dl>{table_html(_versions(c))}{table_html(_diff(c.diff))}"
+        f"<dl>{facts}</dl>{table_html(_versions(c))}{_diff_html(c)}{_sides(c)}</div>"
+    )
+
+
+def _diff_html(c: Comparison) -> str:
+    return table_html(_diff(c)) if _profiled(c) else f"<p>{escape(NOT_PROFILED)}</p>"
+
+
+def _sides(c: Comparison) -> str:
+    """Both profiles side by side, folded; nothing when one was not made."""
+    if c.baseline.report is None or c.candidate.report is None:
+        return ""
+    sides = "".join(
+        f'<div style="min-width:0;overflow-x:auto">{report.to_html()}</div>'
+        for report in (c.baseline.report, c.candidate.report)
+    )
+    return (
         "<details><summary>Both profiles, side by side</summary>"
         f'<div style="display:grid;grid-template-columns:1fr 1fr;gap:12px">{sides}</div>'
-        "</details></div>"
+        "</details>"
     )
 
 
@@ -161,9 +215,9 @@ def _ranking(ranking: Ranking) -> Table:
     rows = tuple(
         (
             f"{r['speedup']:.2f}x",
-            f"{r['ci_low']:.2f}-{r['ci_high']:.2f}x",
+            _interval(r["ci_low"], r["ci_high"]),
             fmt_seconds(r["median"]),
-            fmt_bytes(r["peak_memory"]),
+            _bytes(r["peak_memory"]),
             "" if pd.isna(r["memory_ratio"]) else f"{r['memory_ratio']:.2f}x",
             str(r["verdict"]),
             str(r["name"]),
@@ -178,6 +232,11 @@ def _ranking(ranking: Ranking) -> Table:
         tuple(float(v) / fastest for v in t["speedup"]),
         "rrrrrll",
     )
+
+
+def _interval(low: float, high: float) -> str:
+    """A 95% interval, or "unbounded" when the rounds were too few for one."""
+    return f"{low:.2f}-{high:.2f}x" if math.isfinite(high) else "unbounded"
 
 
 def ranking_text(ranking: Ranking) -> str:
