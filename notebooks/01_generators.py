@@ -122,9 +122,11 @@ def top_paths_streaming(log_path, n=10):
 # `%architect_compare` checks that both return the same rows, times them in alternating
 # rounds, measures each peak with tracemalloc and diffs their profiles. Whether the time
 # changes is reported as measured: here the work per line is the same, so expect little.
+# A compare that takes more than a few seconds shows a progress bar while it runs;
+# `--no-progress` keeps it out of this page's saved output.
 
 # %%
-# %architect_compare -o cmp -n 2 top_paths_lists top_paths_streaming -a log
+# %architect_compare -o cmp --no-progress top_paths_lists top_paths_streaming -a log
 
 # %%
 assert cmp.equal is True

@@ -150,7 +150,7 @@ def enrich_cold(records):
 # call, to show that the gain does not depend on the warm-up.
 
 # %%
-# %architect_compare -o ranking -n 3 enrich enrich_cached enrich_cold -a records
+# %architect_compare -o ranking --no-progress enrich enrich_cached enrich_cold -a records
 
 # %%
 warm, cold = ranking.comparisons["enrich_cached"], ranking.comparisons["enrich_cold"]

@@ -155,7 +155,7 @@ assert (tasks["coroutine"] == "get_with_retry_async").sum() == len(IDS)
 # ## 4. The proof: the same records, many times sooner
 
 # %%
-# %architect_compare -o cmp -n 2 fetch_sequential fetch_concurrent -a IDS
+# %architect_compare -o cmp --no-progress fetch_sequential fetch_concurrent -a IDS
 
 # %%
 assert cmp.equal is True

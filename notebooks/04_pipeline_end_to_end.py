@@ -95,7 +95,7 @@ async def fast_pipeline(ids):
 
 
 # %%
-# %architect_compare -o cmp -n 2 slow_pipeline fast_pipeline -a IDS
+# %architect_compare -o cmp --no-progress slow_pipeline fast_pipeline -a IDS
 
 # %%
 assert cmp.equal is True

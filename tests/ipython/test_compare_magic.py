@@ -23,7 +23,7 @@ def cmp_ns(ip: Any) -> Any:
 
 
 def test_functions_by_name_with_arguments(cmp_ns: Any) -> None:
-    result, captured = run(cmp_ns, "%architect_compare -o cmp -n 6 slow fast -a lines")
+    result, captured = run(cmp_ns, "%architect_compare -o cmp -n 8 slow fast -a lines")
     assert result.success, result.error_in_exec
     c = cmp_ns.user_ns["cmp"]
     assert isinstance(c, workbench.Comparison)
@@ -36,7 +36,7 @@ def test_functions_by_name_with_arguments(cmp_ns: Any) -> None:
 
 
 def test_the_same_version_twice_is_an_a_a_run(cmp_ns: Any) -> None:
-    result, _ = run(cmp_ns, "%architect_compare -q -o cmp -n 6 slow slow -a lines")
+    result, _ = run(cmp_ns, "%architect_compare -q -o cmp -n 8 slow slow -a lines")
     assert result.success, result.error_in_exec
     c = cmp_ns.user_ns["cmp"]
     assert (c.baseline.name, c.candidate.name) == ("slow", "slow (2)")
@@ -46,7 +46,7 @@ def test_the_same_version_twice_is_an_a_a_run(cmp_ns: Any) -> None:
 
 
 def test_quoted_expressions_and_a_generator(cmp_ns: Any) -> None:
-    line = '%architect_compare -q -o cmp -n 6 "slow(lines)" "streamed(lines)"'
+    line = '%architect_compare -q -o cmp -n 8 "slow(lines)" "streamed(lines)"'
     result, captured = run(cmp_ns, line)
     assert result.success, result.error_in_exec
     assert html_outputs(captured) == []
@@ -56,7 +56,7 @@ def test_quoted_expressions_and_a_generator(cmp_ns: Any) -> None:
 
 
 def test_three_versions_are_ranked(cmp_ns: Any) -> None:
-    result, _ = run(cmp_ns, "%architect_compare -q -o rank -n 6 slow fast streamed -a lines")
+    result, _ = run(cmp_ns, "%architect_compare -q -o rank -n 8 slow fast streamed -a lines")
     assert result.success, result.error_in_exec
     ranking = cmp_ns.user_ns["rank"]
     assert isinstance(ranking, workbench.Ranking)
@@ -64,18 +64,18 @@ def test_three_versions_are_ranked(cmp_ns: Any) -> None:
 
 
 def test_coroutine_functions_run_on_the_loop(cmp_ns: Any) -> None:
-    result, _ = run(cmp_ns, "%architect_compare -q -o cmp -n 6 one_by_one all_at_once -a 5")
+    result, _ = run(cmp_ns, "%architect_compare -q -o cmp -n 8 one_by_one all_at_once -a 5")
     assert result.success, result.error_in_exec
     c = cmp_ns.user_ns["cmp"]
     assert c.equal is True
     assert c.baseline.report.tasks["resumptions"].tolist() == [5]
-    line = '%architect_compare -q -n 6 "await one_by_one(2)" "await all_at_once(2)"'
+    line = '%architect_compare -q -n 8 "await one_by_one(2)" "await all_at_once(2)"'
     result, _ = run(cmp_ns, line)
     assert result.success, result.error_in_exec
 
 
 def test_a_different_result_raises(cmp_ns: Any) -> None:
-    result, _ = run(cmp_ns, "%architect_compare -n 6 slow wrong -a lines")
+    result, _ = run(cmp_ns, "%architect_compare -n 8 slow wrong -a lines")
     error = result.error_in_exec
     assert isinstance(error, workbench.ResultMismatchError)
     assert "[0]: 1 != 0" in str(error)
@@ -101,7 +101,7 @@ def test_bad_options_are_usage_errors(cmp_ns: Any, line: str, message: str) -> N
 def test_versions_are_taken_as_typed(cmp_ns: Any) -> None:
     """No `{expr}` substitution (`@no_var_expand`, as %timeit): the expression runs as typed."""
     cmp_ns.user_ns["x"] = 5
-    result, _ = run(cmp_ns, """%architect_compare -q -o typed -n 6 "'{x}'" "'{x}' + ''" """)
+    result, _ = run(cmp_ns, """%architect_compare -q -o typed -n 8 "'{x}'" "'{x}' + ''" """)
     assert result.success, result.error_in_exec
     assert cmp_ns.user_ns["typed"].baseline.name == "'{x}'"
 
@@ -110,7 +110,7 @@ def test_versions_are_taken_as_typed(cmp_ns: Any) -> None:
 
 
 def test_too_few_rounds_are_a_usage_error_with_the_fix(cmp_ns: Any) -> None:
-    with pytest.raises(UsageError, match=r"-n 3: .* use -n 6 or more, or leave -n out"):
+    with pytest.raises(UsageError, match=r"-n 3: .* use -n 8 or more, or leave -n out"):
         cmp_ns.run_line_magic("architect_compare", "-n 3 slow fast -a lines")
 
 
@@ -127,22 +127,22 @@ def test_an_unknown_version_says_what_compare_accepts(cmp_ns: Any) -> None:
 
 def test_the_save_folder_is_checked_before_anything_runs(cmp_ns: Any, tmp_path: Path) -> None:
     folder = tmp_path / "cmp"
-    result, _ = run(cmp_ns, f"%architect_compare -q -n 6 slow fast -a lines -s {folder}")
+    result, _ = run(cmp_ns, f"%architect_compare -q -n 8 slow fast -a lines -s {folder}")
     assert result.success, result.error_in_exec
     cmp_ns.user_ns["ran"] = []
     run(cmp_ns, "def counted(lines):\n    ran.append(1)\n    return slow(lines)")
     with pytest.raises(UsageError) as caught:
-        cmp_ns.run_line_magic("architect_compare", f"-n 6 slow counted -a lines -s {folder}")
+        cmp_ns.run_line_magic("architect_compare", f"-n 8 slow counted -a lines -s {folder}")
     assert str(folder) in str(caught.value)
     assert "add --overwrite to replace it, or choose another folder" in str(caught.value)
     assert cmp_ns.user_ns["ran"] == []  # refused before the first call
-    line = f"-q -n 6 slow counted -a lines -s {folder} --overwrite"
+    line = f"-q -n 8 slow counted -a lines -s {folder} --overwrite"
     cmp_ns.run_line_magic("architect_compare", line)
     assert cmp_ns.user_ns["ran"]
     a_file = tmp_path / "notes.txt"
     a_file.write_text("")
     with pytest.raises(UsageError, match="is a file; give a folder"):
-        cmp_ns.run_line_magic("architect_compare", f"-n 6 slow fast -a lines -s {a_file}/out")
+        cmp_ns.run_line_magic("architect_compare", f"-n 8 slow fast -a lines -s {a_file}/out")
 
 
 def test_an_interrupted_compare_shows_and_keeps_its_complete_rounds(cmp_ns: Any) -> None:

@@ -176,7 +176,7 @@ def test_fault_shows_partial_report_then_raises(
     [
         "%%architect_profile -q\nfirst = parse(100)\n1 / 0",
         "%architect_profile -q 1 / 0",
-        "%architect_compare -q -n 6 parse score -a None",
+        "%architect_compare -q -n 8 parse score -a None",
     ],
 )
 def test_tracebacks_show_the_users_frames_not_ours(cell_ns: Any, cell: str) -> None:

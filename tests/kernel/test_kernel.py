@@ -183,8 +183,8 @@ def test_interrupting_an_await_cell_shows_the_partial_report(tmp_path: Path) -> 
 def test_compare_magic_on_cell_functions_in_a_real_kernel(tmp_path: Path) -> None:
     cells = [
         "%load_ext workbench\n" + COMPARE_SOURCE,
-        "%architect_compare -o cmp -n 6 slow fast -a lines",
-        "%architect_compare -q -o acmp -n 6 one_by_one all_at_once -a 4",
+        "%architect_compare -o cmp -n 8 slow fast -a lines",
+        "%architect_compare -q -o acmp -n 8 one_by_one all_at_once -a 4",
         """
 row = cmp.diff.set_index("function").loc["parse"]
 assert (row["calls_before"], row["calls_after"]) == (200, 0)

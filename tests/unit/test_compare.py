@@ -307,7 +307,7 @@ def test_rounds_alternate_and_plans_fit_the_budget() -> None:
     assert plan.numbers == (1, 1)
     fast = plan_rounds([1e-6, 0.01], seconds=3.0, repeat=None)
     assert 2000 <= fast.numbers[0] <= 2001  # a 1 µs call is looped to make a 2 ms sample
-    assert plan_rounds([10.0, 10.0], seconds=3.0, repeat=None).rounds == MIN_ROUNDS == 6
+    assert plan_rounds([10.0, 10.0], seconds=3.0, repeat=None).rounds == MIN_ROUNDS == 8
     assert plan_rounds([0.1, 0.1], seconds=3.0, repeat=7).rounds == 7
 
 

@@ -72,7 +72,7 @@ def test_a_mismatch_of_huge_values_is_quoted_short() -> None:
     ]
     for baseline, candidate in cases:
         with pytest.raises(workbench.ResultMismatchError) as caught:
-            workbench.compare(lambda b=baseline: b, lambda c=candidate: c, repeat=6)
+            workbench.compare(lambda b=baseline: b, lambda c=candidate: c, repeat=8)
         assert len(str(caught.value)) < SHORT
 
 
@@ -85,7 +85,7 @@ def test_a_check_returning_a_huge_falsy_value_is_quoted_short() -> None:
             return repr(BIG)
 
     with pytest.raises(workbench.ResultMismatchError) as caught:
-        workbench.compare(lambda: 1, lambda: 1, check=lambda a, b: Verdict(), repeat=6)
+        workbench.compare(lambda: 1, lambda: 1, check=lambda a, b: Verdict(), repeat=8)
     assert "returned [0, 1, 2" in str(caught.value)
     assert len(str(caught.value)) < SHORT
 
@@ -98,9 +98,9 @@ def test_versions_named_by_their_repr_are_named_short() -> None:
         return -sum(values)
 
     with pytest.raises(workbench.ResultMismatchError) as caught:
-        workbench.compare({"a": partial(total, BIG), "b": partial(wrong, BIG)}, repeat=6)
+        workbench.compare({"a": partial(total, BIG), "b": partial(wrong, BIG)}, repeat=8)
     assert len(str(caught.value)) < SHORT
-    c = workbench.compare(partial(total, BIG), partial(total, BIG), repeat=6)
+    c = workbench.compare(partial(total, BIG), partial(total, BIG), repeat=8)
     assert c.baseline.name.endswith("total(…) (baseline)")  # same name: qualified
     assert len(c.baseline.name) < 100
 
@@ -122,7 +122,7 @@ def test_a_bad_option_holding_a_huge_value_is_quoted_short(options: dict[str, An
     assert len(str(caught.value)) < SHORT
 
 
-@pytest.mark.parametrize("fails_at", [3, 1 + 6 + 1, 1 + 6 + 2])  # round 2, memory, profile
+@pytest.mark.parametrize("fails_at", [3, 1 + 8 + 1, 1 + 8 + 2])  # round 2, memory, profile
 def test_a_fault_after_the_first_call_shows_the_users_frames_only(fails_at: int) -> None:
     """Every workbench frame between compare and the failing call hides itself
     (`__tracebackhide__`), in the timed rounds and the memory and profiled runs too."""
@@ -136,7 +136,7 @@ def test_a_fault_after_the_first_call_shows_the_users_frames_only(fails_at: int)
         return 1
 
     with pytest.raises(ZeroDivisionError) as caught:
-        workbench.compare(lambda: 1, flaky, repeat=6, progress=False)
+        workbench.compare(lambda: 1, flaky, repeat=8, progress=False)
     package = str(Path(workbench.__file__).parent)
     ours = []
     tb = caught.value.__traceback__

@@ -151,7 +151,7 @@ def compare(
 
     Parameters:
         repeat: timed rounds, at least `MIN_ROUNDS` (6: fewer cannot give a 95%
-            interval); by default as many as fit in `seconds` (6 to 1000).
+            interval); by default as many as fit in `seconds` (8 to 1000).
         check: "auto" (knows lists, dicts, DataFrames, arrays...), a function
             `check(baseline_result, candidate_result)` returning True or raising
             AssertionError, or None to skip the check.
