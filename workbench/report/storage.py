@@ -22,7 +22,7 @@ import numpy as np
 import pandas as pd
 
 from workbench._files import atomic_write
-from workbench.errors import ReportExistsError, ReportFormatError
+from workbench.errors import ReportExistsError, ReportFormatError, SaveError
 from workbench.options import Display, LineMethod, MemoryMode, Plan
 from workbench.report.schema import TABLES, frame
 from workbench.report.summary import Summary
@@ -32,7 +32,14 @@ if TYPE_CHECKING:  # Report.save and Report.load call in here; the class is pass
 
     R = TypeVar("R", bound=Report)
 
-__all__ = ["DEFAULT_FORMATS", "FILES", "load_report", "report_to_json", "save_report"]
+__all__ = [
+    "DEFAULT_FORMATS",
+    "FILES",
+    "check_folder",
+    "load_report",
+    "report_to_json",
+    "save_report",
+]
 
 FORMAT = "architect-workbench-report"
 VERSION = 4
@@ -93,6 +100,33 @@ def _contents(report: Report, kind: str) -> bytes:
     return exports.folded(report.stacks).encode()
 
 
+def check_folder(directory: Path) -> None:
+    """Refuse a folder that cannot hold the report's files, before anything is written
+    (and, for the magics, before anything runs).
+
+    Raises:
+        SaveError: `directory`, or the nearest of its parents that exists, is a file.
+    """
+    if directory.exists() and not directory.is_dir():
+        raise SaveError(
+            f"{directory} is a file, not a folder: give the folder to write the report's "
+            f"files into (created if missing), e.g. {_sibling(directory)}"
+        )
+    for parent in directory.parents:
+        if parent.exists():
+            if not parent.is_dir():
+                raise SaveError(
+                    f"cannot create the folder {directory}: {parent} is a file; "
+                    "choose a folder elsewhere"
+                )
+            return
+
+
+def _sibling(path: Path) -> Path:
+    """A folder name beside the file `path`, for messages."""
+    return path.with_name(f"{path.stem or path.name}_report")
+
+
 def save_report(
     report: Report,
     directory: Path,
@@ -100,8 +134,20 @@ def save_report(
     overwrite: bool,
     formats: tuple[str, ...] = DEFAULT_FORMATS,
 ) -> dict[str, Path]:
-    """Write the report's files of `formats` (keys of FILES; see `Report.save`)."""
-    directory.mkdir(parents=True, exist_ok=True)
+    """Write the report's files of `formats` (keys of FILES; see `Report.save`).
+
+    Raises:
+        ReportExistsError: a file exists and `overwrite` is False.
+        SaveError: the folder is a file, or cannot be created.
+    """
+    check_folder(directory)
+    try:
+        directory.mkdir(parents=True, exist_ok=True)
+    except OSError as error:
+        raise SaveError(
+            f"cannot create the folder {directory}: {error.strerror or error}; "
+            "choose a folder elsewhere"
+        ) from error
     paths = {kind: directory / FILES[kind] for kind in formats}
     existing = [str(p) for p in paths.values() if p.exists()]
     if existing and not overwrite:
