@@ -90,7 +90,7 @@ def _contents(report: Report, kind: str) -> bytes:
     from workbench.report import exports
 
     if kind == "prof":
-        return report.profile_data
+        return exports.prof(report)
     if kind == "json":
         return report_to_json(report).encode()
     if kind == "html":
