@@ -28,7 +28,7 @@ from workbench.ipython import cells
 from workbench.ipython.base import ShellMagics
 from workbench.ipython.line_options import LineOptions
 from workbench.options import FUNCTION_MODES, MEMORY_MODES, ProfileOptions
-from workbench.report.storage import DEFAULT_FORMATS, FILES, check_folder
+from workbench.report.storage import DEFAULT_FORMATS, FILES, check_destination
 from workbench.session import ProfileSession
 
 __all__ = ["WorkbenchMagics", "split_line"]
@@ -248,7 +248,7 @@ class WorkbenchMagics(ShellMagics):
     @staticmethod
     def _check_save_target(args: Any) -> None:
         """Decode --formats into `args.format_list`; refuse a folder -s cannot write into
-        and files it would overwrite.
+        and files it would overwrite (`check_destination`, as `Report.save` does).
 
         Raises:
             UsageError: an unknown format, a folder that is a file, or existing files
@@ -261,21 +261,11 @@ class WorkbenchMagics(ShellMagics):
                 f"--formats {args.formats}: choose among {', '.join(FILES)}, comma-separated, "
                 "e.g. --formats prof,speedscope"
             )
-        if args.save is None:
-            return
-        try:
-            check_folder(Path(args.save))
-        except SaveError as error:
-            raise UsageError(f"-s {args.save}: {error}") from None
-        if args.overwrite:
-            return
-        names = [FILES[f] for f in args.format_list]
-        taken = [str(Path(args.save) / n) for n in names if (Path(args.save) / n).exists()]
-        if taken:
-            raise UsageError(
-                f"-s {args.save}: {', '.join(taken)} exist; add --overwrite "
-                "or choose another folder"
-            )
+        if args.save is not None:
+            try:
+                check_destination(Path(args.save), args.format_list, overwrite=args.overwrite)
+            except SaveError as error:  # a file in the way, or files --overwrite would replace
+                raise UsageError(f"-s {args.save}: {error}") from None
 
     def _publish(self, session: ProfileSession, args: Any) -> None:
         """Store, show and save the report; shown also when the code raised (partial)."""

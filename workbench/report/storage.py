@@ -35,7 +35,7 @@ if TYPE_CHECKING:  # Report.save and Report.load call in here; the class is pass
 __all__ = [
     "DEFAULT_FORMATS",
     "FILES",
-    "check_folder",
+    "check_destination",
     "load_report",
     "report_to_json",
     "save_report",
@@ -100,26 +100,37 @@ def _contents(report: Report, kind: str) -> bytes:
     return exports.folded(report.stacks).encode()
 
 
-def check_folder(directory: Path) -> None:
-    """Refuse a folder that cannot hold the report's files, before anything is written
-    (and, for the magics, before anything runs).
+def check_destination(
+    directory: Path, formats: tuple[str, ...], *, overwrite: bool
+) -> dict[str, Path]:
+    """Refuse a destination that cannot take the report's files, before anything is
+    written (and, for the magic's -s, before anything runs).
+
+    Returns:
+        {format: the path its file goes to}.
 
     Raises:
         SaveError: `directory`, or the nearest of its parents that exists, is a file.
+        ReportExistsError: a file exists and `overwrite` is False.
     """
     if directory.exists() and not directory.is_dir():
         raise SaveError(
             f"{directory} is a file, not a folder: give the folder to write the report's "
             f"files into (created if missing), e.g. {_sibling(directory)}"
         )
-    for parent in directory.parents:
-        if parent.exists():
-            if not parent.is_dir():
-                raise SaveError(
-                    f"cannot create the folder {directory}: {parent} is a file; "
-                    "choose a folder elsewhere"
-                )
-            return
+    parent = next((p for p in directory.parents if p.exists()), None)
+    if parent is not None and not parent.is_dir():
+        raise SaveError(
+            f"cannot create the folder {directory}: {parent} is a file; choose a folder elsewhere"
+        )
+    paths = {kind: directory / FILES[kind] for kind in formats}
+    existing = [str(p) for p in paths.values() if p.exists()]
+    if existing and not overwrite:
+        raise ReportExistsError(
+            f"not saving: {', '.join(existing)} exist; pass overwrite=True "
+            "(magic: --overwrite) or choose another folder"
+        )
+    return paths
 
 
 def _sibling(path: Path) -> Path:
@@ -140,7 +151,7 @@ def save_report(
         ReportExistsError: a file exists and `overwrite` is False.
         SaveError: the folder is a file, or cannot be created.
     """
-    check_folder(directory)
+    paths = check_destination(directory, formats, overwrite=overwrite)
     try:
         directory.mkdir(parents=True, exist_ok=True)
     except OSError as error:
@@ -148,13 +159,6 @@ def save_report(
             f"cannot create the folder {directory}: {error.strerror or error}; "
             "choose a folder elsewhere"
         ) from error
-    paths = {kind: directory / FILES[kind] for kind in formats}
-    existing = [str(p) for p in paths.values() if p.exists()]
-    if existing and not overwrite:
-        raise ReportExistsError(
-            f"not saving: {', '.join(existing)} exist; pass overwrite=True "
-            "(magic: --overwrite) or choose another folder"
-        )
     for kind, path in paths.items():
         atomic_write(path, _contents(report, kind), overwrite=overwrite)
     return paths
