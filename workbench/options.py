@@ -11,9 +11,10 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
+from functools import cached_property
 from typing import Any, Literal, get_args
 
-from workbench.errors import OptionError
+from workbench.errors import OptionError, quoted
 from workbench.source.user_code import Rule, from_environment, parse_entries
 
 __all__ = [
@@ -27,6 +28,8 @@ __all__ = [
     "MemoryMode",
     "Plan",
     "ProfileOptions",
+    "kind_of",
+    "line_function",
 ]
 
 FunctionMode = Literal["exact", "sampled"]
@@ -38,38 +41,71 @@ LINE_METHODS: tuple[str, ...] = get_args(LineMethod)
 LineTargets = Literal["auto"] | None | tuple[Callable[..., Any], ...]
 
 
+def line_function(target: object) -> object:
+    """The function whose lines `target` stands for, as a class attribute gives it.
+
+    `Cls.prop` is a property: its getter runs. A `functools.cached_property` gives its
+    function, a staticmethod or classmethod object (from a class's `__dict__`) its
+    `__func__`. Anything else is returned as it is (a property without a getter gives
+    None, which is no function).
+    """
+    if isinstance(target, property):
+        return target.fget
+    if isinstance(target, cached_property):
+        return target.func
+    if isinstance(target, staticmethod | classmethod):
+        return target.__func__
+    return target
+
+
 def _line_targets(lines: object) -> LineTargets:
     """Normalise the `lines` option to "auto", None or a tuple of callables."""
     if lines is None or lines == "off":
         return None
     if lines == "auto":
         return "auto"
-    if callable(lines):
-        return (lines,)
+    if not isinstance(lines, str) and (callable(lines) or line_function(lines) is not lines):
+        lines = [lines]
     if isinstance(lines, Sequence) and not isinstance(lines, str):
-        targets = tuple(lines)
-        for target in targets:
-            if isinstance(target, str):
+        targets: list[Callable[..., Any]] = []
+        for given in lines:
+            if isinstance(given, str):
                 raise OptionError(
-                    f"lines=[{target!r}]: pass the function itself, e.g. lines=[transform], "
-                    "not its name (the %architect_profile magic accepts names)"
+                    f"lines=[{quoted(given)}]: pass the function itself, e.g. "
+                    "lines=[transform], not its name (the %architect_profile magic accepts "
+                    "names)"
                 )
+            target = line_function(given)
             if not callable(target):
-                raise OptionError(f"lines: {target!r} is not a function; pass functions")
-        return targets
-    raise OptionError(f"lines={lines!r}: use 'auto', None, or a list of functions")
+                raise OptionError(
+                    f"lines: {quoted(given)} ({kind_of(given)}) is not a function; pass "
+                    "functions, e.g. lines=[transform, Pipeline.run]"
+                )
+            targets.append(target)
+        return tuple(targets)
+    raise OptionError(
+        f"lines={quoted(lines)}: use 'auto', None, or a list of functions, e.g. lines=[transform]"
+    )
+
+
+def kind_of(value: object) -> str:
+    """What `value` is, for messages: "a list", "a property without a getter"."""
+    if isinstance(value, property) and value.fget is None:
+        return "a property without a getter"
+    name = type(value).__name__
+    return f"{'an' if name[:1].lower() in 'aeiou' else 'a'} {name}"
 
 
 def _one_of(name: str, value: object, choices: tuple[str, ...]) -> None:
     """Raise OptionError unless `value` is one of `choices`."""
     if value not in choices:
-        raise OptionError(f"{name}={value!r}: choose one of {', '.join(choices)}")
+        raise OptionError(f"{name}={quoted(value)}: choose one of {', '.join(choices)}")
 
 
 def _whole_number(name: str, value: object) -> None:
     """Raise OptionError unless `value` is an int of at least 1 (not a bool)."""
     if not isinstance(value, int) or isinstance(value, bool) or value < 1:
-        raise OptionError(f"{name}={value!r}: use a whole number of at least 1")
+        raise OptionError(f"{name}={quoted(value)}: use a whole number of at least 1")
 
 
 def _name(target: Callable[..., Any]) -> str:
@@ -201,7 +237,7 @@ class ProfileOptions:
             if not float(getattr(self, name)) > 0:
                 raise OptionError(f"{name} must be a positive number of seconds")
         if not isinstance(self.hints, bool):
-            raise OptionError(f"hints={self.hints!r}: use True or False")
+            raise OptionError(f"hints={quoted(self.hints)}: use True or False")
         if self.memory == "lines" and not isinstance(self.lines, tuple):
             raise OptionError(
                 "memory='lines' traces the memory of named functions line by line, and "

@@ -11,6 +11,7 @@ from IPython.core.error import UsageError
 import workbench
 from tests.helpers import html_outputs, return_free_memory, run
 from tests.workloads import CELL_SOURCE, parse
+from workbench.ipython.cells import CellSyntaxError
 from workbench.session.hooks import HookState
 
 pytestmark = pytest.mark.ipython
@@ -141,7 +142,9 @@ def test_bad_options_are_usage_errors(cell_ns: Any, line: str, message: str) -> 
 def test_syntax_error_runs_nothing(cell_ns: Any, tmp_path: Path) -> None:
     before = HookState.capture()
     result, captured = run(cell_ns, f"%%architect_profile -s {tmp_path / 'no'}\nx = (")
-    assert isinstance(result.error_in_exec, SyntaxError)
+    # Shown as IPython shows a cell's SyntaxError (tests/ipython/test_magic_usage.py).
+    assert isinstance(result.error_in_exec, CellSyntaxError)
+    assert isinstance(result.error_in_exec.error, SyntaxError)
     assert captured.outputs == []
     assert not (tmp_path / "no").exists()
     assert before.differences(HookState.capture()) == []

@@ -97,3 +97,48 @@ def test_a_session_runs_once() -> None:
 def test_report_before_the_block_ends_is_an_error() -> None:
     with pytest.raises(workbench.WorkbenchError, match="once the profiled block"):
         _ = workbench.profiling().report
+
+
+def test_a_nested_workbench_profile_is_refused_naming_the_running_one() -> None:
+    with workbench.profiling(label="nightly pipeline") as outer:
+        with pytest.raises(workbench.ProfilerBusyError) as refused:
+            workbench.profile(workloads.render, 1)
+        workloads.parse(10)
+    message = str(refused.value)
+    assert "the workbench profile of 'nightly pipeline'" in message
+    assert "cProfile" not in message
+    assert " object at 0x" not in message
+    assert outer.report.summary.complete
+    # Once it finished (or failed to start), a profile runs again.
+    assert workbench.profile(workloads.parse, 10).summary.complete
+    outer_cprofile = cProfile.Profile()
+    outer_cprofile.enable()
+    try:
+        with pytest.raises(workbench.ProfilerBusyError):
+            workbench.profile(workloads.parse, 10)
+    finally:
+        outer_cprofile.disable()
+    assert workbench.profile(workloads.parse, 10).summary.complete
+
+
+def test_two_concurrent_async_profiles_in_one_loop_are_refused_not_mixed() -> None:
+    """Two tasks of one loop: the second is refused (it once started while the first was
+    suspended, and the two left each other's hooks behind)."""
+    import asyncio
+
+    from tests import async_workloads as aw
+
+    async def main() -> list[object]:
+        return await asyncio.gather(
+            workbench.profile_async(aw.ticker, 3),
+            workbench.profile_async(aw.ticker, 3),
+            return_exceptions=True,
+        )
+
+    before = HookState.capture()
+    first, second = asyncio.run(main())
+    assert before.differences(HookState.capture()) == []
+    assert isinstance(first, workbench.Report)
+    assert first.summary.complete
+    assert isinstance(second, workbench.ProfilerBusyError)
+    assert "the workbench profile of 'ticker(...)'" in str(second)

@@ -67,3 +67,28 @@ def test_loading_something_else_fails_clearly(tmp_path: Path) -> None:
     (tmp_path / "report.json").write_text("{")
     with pytest.raises(workbench.ReportFormatError, match="cannot read"):
         workbench.Report.load(tmp_path)
+
+
+def test_saving_into_a_file_is_a_save_error(report: workbench.Report, tmp_path: Path) -> None:
+    from workbench.errors import SaveError
+
+    a_file = tmp_path / "report.html"
+    a_file.write_text("keep me")
+    for target in (a_file, a_file / "inside"):
+        with pytest.raises(workbench.WorkbenchError) as refused:
+            report.save(target)
+        assert isinstance(refused.value, SaveError)
+        assert isinstance(refused.value, OSError)
+        assert f"{a_file} is a file" in str(refused.value)
+    with pytest.raises(SaveError, match="give the folder to write the report's files into"):
+        report.save(a_file)
+    assert a_file.read_text() == "keep me"
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["report.html"]
+
+
+def test_an_existing_file_is_also_a_save_error(report: workbench.Report, tmp_path: Path) -> None:
+    from workbench.errors import SaveError
+
+    (tmp_path / "report.json").write_text("keep me")
+    with pytest.raises(SaveError):
+        report.save(tmp_path)

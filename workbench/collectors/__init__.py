@@ -9,7 +9,7 @@ from __future__ import annotations
 import sys
 from typing import Any, Protocol
 
-from workbench.errors import ProfilerBusyError
+from workbench.errors import ProfilerBusyError, quoted
 
 __all__ = ["Collector", "python_function", "refuse_a_taken_trace_hook"]
 
@@ -47,7 +47,7 @@ def refuse_a_taken_trace_hook(lens: str) -> None:
     holder = sys.gettrace()
     if holder is not None:
         raise ProfilerBusyError(
-            f"{lens} needs the trace hook, which {holder!r} holds (a debugger or coverage "
+            f"{lens} needs the trace hook, which {quoted(holder)} holds (a debugger or coverage "
             "tool); stop it first, or use -l auto / lines='auto' (sampled), which leaves it "
             "alone"
         )

@@ -12,7 +12,7 @@ from typing import Any
 from workbench._paths import RUNNER_FILES, is_own_file
 from workbench.collectors.calibration import PROBED, HookCost, hook_cost
 from workbench.collectors.comprehensions import fold_comprehensions
-from workbench.errors import ProfilerBusyError
+from workbench.errors import ProfilerBusyError, quoted
 
 __all__ = ["FunctionCollector", "StatsDict"]
 
@@ -228,7 +228,7 @@ class FunctionCollector:
         )
         if holder is not None:
             raise ProfilerBusyError(
-                f"another profiler ({holder!r}) is running in this thread; finish it "
+                f"another profiler ({quoted(holder)}) is running in this thread; finish it "
                 "(e.g. the enclosing %prun or profiling block) before profiling again"
             )
         # Measured before the run, outside it (once per process): the calibration runs a

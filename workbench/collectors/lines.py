@@ -9,7 +9,7 @@ from contextlib import contextmanager
 from typing import Any
 
 from workbench.collectors import python_function, refuse_a_taken_trace_hook
-from workbench.errors import OptionError
+from workbench.errors import OptionError, quoted
 
 
 @contextmanager
@@ -51,7 +51,8 @@ LineTimings = dict[tuple[str, int, str], list[tuple[int, int, int]]]
 
 
 def _describe(target: Callable[..., Any]) -> str:
-    return str(getattr(target, "__qualname__", None) or target)
+    qualname = getattr(target, "__qualname__", None)
+    return str(qualname) if qualname else quoted(target)
 
 
 class LineCollector:

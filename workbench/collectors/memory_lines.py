@@ -19,7 +19,7 @@ from typing import Any
 import psutil
 
 from workbench.collectors import python_function, refuse_a_taken_trace_hook
-from workbench.errors import OptionError
+from workbench.errors import OptionError, quoted
 from workbench.source import function_block
 
 with warnings.catch_warnings():
@@ -135,7 +135,7 @@ class MemoryLineCollector:
             code = getattr(python_function(target), "__code__", None)
             if not isinstance(code, CodeType):
                 raise OptionError(
-                    f"cannot trace the memory of {target!r} line by line: it has no Python "
+                    f"cannot trace the memory of {quoted(target)} line by line: it has no Python "
                     "code (built-in, compiled or a class); name a Python function"
                 )
             self._profiler.code_map.add(code)

@@ -5,7 +5,8 @@ The code is compiled by the shell's own compiler so it gets a cached file name (
 AST transformers (`shell.transform_ast`, as `%time` applies them). A trailing
 expression is evaluated separately so its value can be shown as the cell's output, and
 everything else runs in the user namespace, so assignments stay exactly as without the
-magic. Compiling happens before any profiler starts: a SyntaxError costs nothing.
+magic. Compiling happens before any profiler starts: a SyntaxError costs nothing, and
+the magics show it as IPython shows a cell's (`CellSyntaxError`).
 """
 
 from __future__ import annotations
@@ -21,7 +22,19 @@ from typing import Any
 from IPython.core.error import UsageError
 from IPython.core.interactiveshell import InteractiveShell
 
-__all__ = ["DOTTED_NAME", "CompiledCell", "cell_number", "compile_cell", "resolve_name"]
+from workbench.errors import WorkbenchError, quoted
+from workbench.options import kind_of, line_function
+
+__all__ = [
+    "DOTTED_NAME",
+    "CellSyntaxError",
+    "CompiledCell",
+    "cell_number",
+    "code_label",
+    "compile_cell",
+    "resolve_function",
+    "resolve_name",
+]
 
 DOTTED_NAME = re.compile(r"^[A-Za-z_]\w*(\.[A-Za-z_]\w*)*$")
 
@@ -55,6 +68,39 @@ class CompiledCell:
             if code.co_flags & inspect.CO_COROUTINE:
                 value = await value
         return value if self.last_expression is not None else None
+
+
+class CellSyntaxError(WorkbenchError):
+    """The code given to a magic does not compile; nothing ran.
+
+    IPython shows a SyntaxError raised while a cell runs with every frame it went
+    through (IPython's, then the magic's), and a SyntaxError of the cell itself with
+    none. This error shows as the latter: the offending line of the cell, the caret and
+    Python's message (IPython's `_render_traceback_` protocol).
+
+    Attributes:
+        error: Python's SyntaxError (also the `__cause__`).
+    """
+
+    def __init__(self, error: SyntaxError, shell: InteractiveShell) -> None:
+        named = shell.compile.format_code_name(error.filename) if error.filename else None
+        where = named[1] if named else error.filename
+        super().__init__(f"{type(error).__name__}: {error.msg} ({where}, line {error.lineno})")
+        self.error = error
+        self._shell = shell
+
+    def _render_traceback_(self) -> list[str]:
+        """What IPython shows for a cell that does not compile: no frames."""
+        error = self.error
+        return list(self._shell.SyntaxTB.structured_traceback(type(error), error, None))
+
+
+def code_label(code: str, is_cell: bool) -> str:
+    """The report's title for a magic's code: the statement, or a cell's first line."""
+    lines = code.strip().splitlines() or [""]
+    if not is_cell:
+        return lines[0]
+    return f"cell: {lines[0]}" + (" …" if len(lines) > 1 else "")
 
 
 def cell_number(shell: InteractiveShell) -> int:
@@ -120,7 +166,7 @@ def resolve_name(name: str, namespace: dict[str, Any]) -> Any:
     """
     if not DOTTED_NAME.match(name):
         raise UsageError(
-            f"-l {name!r}: give a function's name or dotted path, e.g. -l transform "
+            f"-l {quoted(name)}: give a function's name or dotted path, e.g. -l transform "
             "or -l Pipeline.run"
         )
     head, *rest = name.split(".")
@@ -128,7 +174,7 @@ def resolve_name(name: str, namespace: dict[str, Any]) -> Any:
         namespace = vars(builtins)
     if head not in namespace:
         raise UsageError(
-            f"-l {name}: no name {head!r} in the notebook; define or import it in an "
+            f"-l {name}: no name {quoted(head)} in the notebook; define or import it in an "
             "earlier cell (or use -l auto)"
         )
     target = namespace[head]
@@ -137,5 +183,22 @@ def resolve_name(name: str, namespace: dict[str, Any]) -> Any:
             target = getattr(target, part)
         except AttributeError:
             known = ".".join([head, *rest[:i]])
-            raise UsageError(f"-l {name}: {known} has no attribute {part!r}") from None
+            raise UsageError(f"-l {name}: {known} has no attribute {quoted(part)}") from None
+    return target
+
+
+def resolve_function(name: str, namespace: dict[str, Any]) -> Any:
+    """The function whose lines `-l name` asks for: `resolve_name`, then a property's
+    getter for a property (see `workbench.options.line_function`).
+
+    Raises:
+        UsageError: the name is not found, or names something that is no function.
+    """
+    value = resolve_name(name, namespace)
+    target = line_function(value)
+    if not callable(target):
+        raise UsageError(
+            f"-l {name}: {name} ({kind_of(value)}) is not a function; name a function or "
+            "method, e.g. -l transform or -l Pipeline.run"
+        )
     return target

@@ -6,13 +6,12 @@ the same parser. Like IPython's own `%prun` and `%time`, the magics take their c
 typed (`@no_var_expand`: no `$name` or `{expr}` substitution), so a cell that awaits,
 which reaches the magic through an input transformer, runs the same text. Output goes
 through `display()` (text/plain and text/html), never the pager, so JupyterLab, nbclient
-and nbval all see it.
+and nbval all see it; so does `-h`'s help. A word in the options' place that looks like
+an option but is none of the magic's is refused, not run (`workbench.ipython.line_options`).
 """
 
 from __future__ import annotations
 
-import argparse
-import re
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -22,45 +21,17 @@ from typing import Any
 from IPython.core.error import UsageError
 from IPython.core.magic import line_cell_magic, magics_class, no_var_expand
 from IPython.core.magic_arguments import argument, magic_arguments, parse_argstring
-from IPython.display import display
+from IPython.display import Pretty, display
 
-from workbench.errors import OptionError, ProfilerBusyError
+from workbench.errors import OptionError, ProfilerBusyError, SaveError
+from workbench.ipython import cells
 from workbench.ipython.base import ShellMagics
-from workbench.ipython.cells import CompiledCell, compile_cell, resolve_name
+from workbench.ipython.line_options import LineOptions
 from workbench.options import FUNCTION_MODES, MEMORY_MODES, ProfileOptions
-from workbench.report.storage import DEFAULT_FORMATS, FILES
+from workbench.report.storage import DEFAULT_FORMATS, FILES, check_destination
 from workbench.session import ProfileSession
 
 __all__ = ["WorkbenchMagics", "split_line"]
-
-
-def option_pattern(parser: argparse.ArgumentParser) -> re.Pattern[str]:
-    """A regex for one leading option of a line magic, from the magic's own parser.
-
-    A flag that takes a value is followed by it (`-t5`, `-t 5`, `--top 5`, `--top=5`, a
-    quoted value kept whole); a switch stands alone. A statement that starts like an
-    option (`-1 * f()`) is no option: the pattern knows only the parser's flags.
-    """
-    short, long, switches = [], [], []
-    for action in parser._actions:
-        for flag in action.option_strings:
-            if action.nargs == 0:
-                switches.append(re.escape(flag))
-            elif flag.startswith("--"):
-                long.append(re.escape(flag[2:]))
-            else:
-                short.append(re.escape(flag[1]))
-    valued = rf"-[{''.join(short)}]\s*|--(?:{'|'.join(long)})(?:\s+|=)"
-    value = r"""(?P<value>"[^"]*"|'[^']*'|\S+)"""
-    return re.compile(rf"\s*(?P<flag>{valued}){value}|\s*(?P<switch>{'|'.join(switches)})(?=\s|$)")
-
-
-def _label(code: str, is_cell: bool) -> str:
-    """The report's title: the statement, or a cell's first line."""
-    lines = code.strip().splitlines() or [""]
-    if not is_cell:
-        return lines[0]
-    return f"cell: {lines[0]}" + (" …" if len(lines) > 1 else "")
 
 
 @dataclass(frozen=True)
@@ -69,7 +40,7 @@ class _Prepared:
 
     args: Any
     options: ProfileOptions
-    compiled: CompiledCell
+    compiled: cells.CompiledCell
     label: str
 
 
@@ -137,6 +108,7 @@ class WorkbenchMagics(ShellMagics):
         help="Also show the profile in snakeviz, served by this kernel on 127.0.0.1 until "
         "workbench.stop_servers() or the kernel exits.",
     )
+    @argument("-h", "--help", action="store_true", help="Show this help; run nothing.")
     @line_cell_magic
     def architect_profile(self, line: str, cell: str | None = None) -> Any:
         """Profile a statement (line magic) or a cell (cell magic) once with every lens.
@@ -147,6 +119,9 @@ class WorkbenchMagics(ShellMagics):
         the original exception propagates. Code may `await` (also `async for`/`async
         with`): it then runs on the kernel's event loop, and the report splits the time
         into CPU and waiting, per task.
+
+        Options come before the code; code that starts with `-` goes after `--`
+        (`%architect_profile -q -- -x + 1`).
 
         Examples::
 
@@ -163,6 +138,8 @@ class WorkbenchMagics(ShellMagics):
         """
         __tracebackhide__ = True  # tracebacks show the user's frames, not ours
         prepared = self._prepare(line, cell, allow_await=False)
+        if prepared is None:
+            return None
         session = self._session(prepared)
         with self._publishing(session, prepared.args):
             with session:
@@ -178,6 +155,8 @@ class WorkbenchMagics(ShellMagics):
         """
         __tracebackhide__ = True  # tracebacks show the user's frames, not ours
         prepared = self._prepare(line, cell, allow_await=True)
+        if prepared is None:
+            return None
         session = self._session(prepared)
         with self._publishing(session, prepared.args):
             async with session:
@@ -185,28 +164,38 @@ class WorkbenchMagics(ShellMagics):
             session.keep_result(value)
         return value
 
-    def _prepare(self, line: str, cell: str | None, *, allow_await: bool) -> _Prepared:
+    def _prepare(self, line: str, cell: str | None, *, allow_await: bool) -> _Prepared | None:
         """Parse the options and compile the code; nothing runs yet.
 
+        Returns:
+            None when the options asked for the help (shown here): nothing is to run.
+
         Raises:
-            UsageError: a bad option, with the fix.
-            SyntaxError: the code does not compile.
+            UsageError: a bad or unknown option, with the fix.
+            CellSyntaxError: the code does not compile.
         """
+        split = _LINE.split(line)
+        if split.asks_help:
+            display(Pretty(_LINE.help))  # what `%architect_profile?` pages, as output
+            return None
+        _LINE.refuse_unknown(split)
         if cell is None:
-            option_text, code = split_line(line)
+            option_text, code, first_line = " ".join(split.options), split.code, 1
             if not code:
                 raise UsageError(
                     "%architect_profile needs a statement, e.g. "
                     "%architect_profile run_pipeline(records)"
                 )
-            first_line = 1
-        else:
-            option_text, code, first_line = line, cell, 2
+        else:  # what is left after the options is argparse's to refuse
+            option_text, code, first_line = " ".join([*split.options, split.code]), cell, 2
         args = parse_argstring(self.architect_profile, option_text)
         options = self._options(args)
         self._check_save_target(args)
-        compiled = compile_cell(self._ip, code, first_line, allow_await=allow_await)
-        return _Prepared(args, options, compiled, _label(code, cell is not None))
+        try:
+            compiled = cells.compile_cell(self._ip, code, first_line, allow_await=allow_await)
+        except SyntaxError as error:
+            raise cells.CellSyntaxError(error, self._ip) from error
+        return _Prepared(args, options, compiled, cells.code_label(code, cell is not None))
 
     @staticmethod
     def _session(prepared: _Prepared) -> ProfileSession:
@@ -240,7 +229,7 @@ class WorkbenchMagics(ShellMagics):
             if keywords:
                 lines = args.lines[0]
             else:
-                lines = [resolve_name(name, self._ip.user_ns) for name in args.lines]
+                lines = [cells.resolve_function(name, self._ip.user_ns) for name in args.lines]
         if args.top < 1:
             raise UsageError(f"-t {args.top}: use a whole number of at least 1, e.g. -t 10")
         if args.output is not None and not args.output.isidentifier():
@@ -258,10 +247,12 @@ class WorkbenchMagics(ShellMagics):
 
     @staticmethod
     def _check_save_target(args: Any) -> None:
-        """Decode --formats into `args.format_list`; refuse files that -s would overwrite.
+        """Decode --formats into `args.format_list`; refuse a folder -s cannot write into
+        and files it would overwrite (`check_destination`, as `Report.save` does).
 
         Raises:
-            UsageError: an unknown format, or existing files without --overwrite.
+            UsageError: an unknown format, a folder that is a file, or existing files
+                without --overwrite.
         """
         args.format_list = tuple(f.strip() for f in args.formats.split(",") if f.strip())
         unknown = [f for f in args.format_list if f not in FILES]
@@ -270,15 +261,11 @@ class WorkbenchMagics(ShellMagics):
                 f"--formats {args.formats}: choose among {', '.join(FILES)}, comma-separated, "
                 "e.g. --formats prof,speedscope"
             )
-        if args.save is None or args.overwrite:
-            return
-        names = [FILES[f] for f in args.format_list]
-        taken = [str(Path(args.save) / n) for n in names if (Path(args.save) / n).exists()]
-        if taken:
-            raise UsageError(
-                f"-s {args.save}: {', '.join(taken)} exist; add --overwrite "
-                "or choose another folder"
-            )
+        if args.save is not None:
+            try:
+                check_destination(Path(args.save), args.format_list, overwrite=args.overwrite)
+            except SaveError as error:  # a file in the way, or files --overwrite would replace
+                raise UsageError(f"-s {args.save}: {error}") from None
 
     def _publish(self, session: ProfileSession, args: Any) -> None:
         """Store, show and save the report; shown also when the code raised (partial)."""
@@ -295,14 +282,14 @@ class WorkbenchMagics(ShellMagics):
             report.save(args.save, overwrite=args.overwrite, formats=args.format_list)
 
 
-# Leading options of the line magic, from its parser; what follows them is the statement.
-_OPTION = option_pattern(WorkbenchMagics.architect_profile.parser)
+# The line magic's option syntax, from its parser.
+_LINE = LineOptions(WorkbenchMagics.architect_profile.parser, "architect_profile")
 
 
 def split_line(line: str) -> tuple[str, str]:
-    """Split a line magic's text into (options, statement), the statement kept verbatim."""
-    options, position = [], 0
-    while match := _OPTION.match(line, position):
-        options.append(match.group(0).strip())
-        position = match.end()
-    return " ".join(options), line[position:].strip()
+    """Split a line magic's text into (options, statement), the statement kept verbatim.
+
+    A `--` that ends the options stays with them.
+    """
+    split = _LINE.split(line)
+    return split.option_text, split.code

@@ -18,7 +18,7 @@ from typing import TYPE_CHECKING, Any
 
 import pandas as pd
 
-from workbench.errors import OptionError
+from workbench.errors import OptionError, quoted
 from workbench.options import Display
 from workbench.report.schema import TABLES
 from workbench.report.summary import Summary
@@ -116,16 +116,17 @@ class Report:
 
         Raises:
             ReportExistsError: a file exists and `overwrite` is False.
+            SaveError: `directory` is a file (or under one), or cannot be created.
             OptionError: `directory` is not a path, or a format is unknown.
         """
         from workbench.report.storage import FILES, save_report
 
         if not isinstance(directory, str | os.PathLike):
-            raise OptionError(f"save({directory!r}): give a folder path (str or Path)")
+            raise OptionError(f"save({quoted(directory)}): give a folder path (str or Path)")
         unknown = [kind for kind in formats if kind not in FILES]
         if unknown or not formats or isinstance(formats, str):
             raise OptionError(
-                f"save(formats={formats!r}): choose among {', '.join(FILES)}, "
+                f"save(formats={quoted(formats)}): choose among {', '.join(FILES)}, "
                 "e.g. formats=('prof', 'speedscope')"
             )
         return save_report(self, Path(directory), overwrite=overwrite, formats=tuple(formats))

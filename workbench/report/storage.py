@@ -22,7 +22,7 @@ import numpy as np
 import pandas as pd
 
 from workbench._files import atomic_write
-from workbench.errors import ReportExistsError, ReportFormatError
+from workbench.errors import ReportExistsError, ReportFormatError, SaveError
 from workbench.options import Display, LineMethod, MemoryMode, Plan
 from workbench.report.schema import TABLES, frame
 from workbench.report.summary import Summary
@@ -32,7 +32,14 @@ if TYPE_CHECKING:  # Report.save and Report.load call in here; the class is pass
 
     R = TypeVar("R", bound=Report)
 
-__all__ = ["DEFAULT_FORMATS", "FILES", "load_report", "report_to_json", "save_report"]
+__all__ = [
+    "DEFAULT_FORMATS",
+    "FILES",
+    "check_destination",
+    "load_report",
+    "report_to_json",
+    "save_report",
+]
 
 FORMAT = "architect-workbench-report"
 VERSION = 4
@@ -83,7 +90,7 @@ def _contents(report: Report, kind: str) -> bytes:
     from workbench.report import exports
 
     if kind == "prof":
-        return report.profile_data
+        return exports.prof(report)
     if kind == "json":
         return report_to_json(report).encode()
     if kind == "html":
@@ -93,15 +100,29 @@ def _contents(report: Report, kind: str) -> bytes:
     return exports.folded(report.stacks).encode()
 
 
-def save_report(
-    report: Report,
-    directory: Path,
-    *,
-    overwrite: bool,
-    formats: tuple[str, ...] = DEFAULT_FORMATS,
+def check_destination(
+    directory: Path, formats: tuple[str, ...], *, overwrite: bool
 ) -> dict[str, Path]:
-    """Write the report's files of `formats` (keys of FILES; see `Report.save`)."""
-    directory.mkdir(parents=True, exist_ok=True)
+    """Refuse a destination that cannot take the report's files, before anything is
+    written (and, for the magic's -s, before anything runs).
+
+    Returns:
+        {format: the path its file goes to}.
+
+    Raises:
+        SaveError: `directory`, or the nearest of its parents that exists, is a file.
+        ReportExistsError: a file exists and `overwrite` is False.
+    """
+    if directory.exists() and not directory.is_dir():
+        raise SaveError(
+            f"{directory} is a file, not a folder: give the folder to write the report's "
+            f"files into (created if missing), e.g. {_sibling(directory)}"
+        )
+    parent = next((p for p in directory.parents if p.exists()), None)
+    if parent is not None and not parent.is_dir():
+        raise SaveError(
+            f"cannot create the folder {directory}: {parent} is a file; choose a folder elsewhere"
+        )
     paths = {kind: directory / FILES[kind] for kind in formats}
     existing = [str(p) for p in paths.values() if p.exists()]
     if existing and not overwrite:
@@ -109,6 +130,35 @@ def save_report(
             f"not saving: {', '.join(existing)} exist; pass overwrite=True "
             "(magic: --overwrite) or choose another folder"
         )
+    return paths
+
+
+def _sibling(path: Path) -> Path:
+    """A folder name beside the file `path`, for messages."""
+    return path.with_name(f"{path.stem or path.name}_report")
+
+
+def save_report(
+    report: Report,
+    directory: Path,
+    *,
+    overwrite: bool,
+    formats: tuple[str, ...] = DEFAULT_FORMATS,
+) -> dict[str, Path]:
+    """Write the report's files of `formats` (keys of FILES; see `Report.save`).
+
+    Raises:
+        ReportExistsError: a file exists and `overwrite` is False.
+        SaveError: the folder is a file, or cannot be created.
+    """
+    paths = check_destination(directory, formats, overwrite=overwrite)
+    try:
+        directory.mkdir(parents=True, exist_ok=True)
+    except OSError as error:
+        raise SaveError(
+            f"cannot create the folder {directory}: {error.strerror or error}; "
+            "choose a folder elsewhere"
+        ) from error
     for kind, path in paths.items():
         atomic_write(path, _contents(report, kind), overwrite=overwrite)
     return paths

@@ -24,6 +24,7 @@ from workbench.errors import OptionError, WorkbenchError
 from workbench.options import ProfileOptions
 from workbench.report.assemble import Clocks, build_report
 from workbench.report.report import Report
+from workbench.session import running
 from workbench.session.hooks import HookState, hold_sigint, release_sigint
 from workbench.session.unfinished import is_lazy, lazy_kind, unfinished_work
 from workbench.session.wiring import wire
@@ -79,6 +80,7 @@ class ProfileSession:
     def __enter__(self) -> ProfileSession:
         if self._hooks is not None:
             raise WorkbenchError("a profiling session runs once; start a new one")
+        running.register(id(self), self.label)
         self._hooks = HookState.capture()
         self._started_at = datetime.now().astimezone().isoformat(timespec="seconds")
         if self._lenses.sampler is not None:
@@ -88,7 +90,10 @@ class ProfileSession:
                 self._n_started += 1  # counted before start: a failed start still stops
                 collector.start()
         except BaseException:
-            self._stop_all()
+            try:
+                self._stop_all()
+            finally:
+                running.unregister(id(self))
             raise
         # The clocks bracket the profiled code alone: the lenses' start-up (a child
         # process, a calibration) and shutdown are not the code's time.
@@ -107,7 +112,10 @@ class ProfileSession:
         # Nothing but our collectors is called until they stop: cProfile still runs, and
         # what this module calls is charged to the user (a dataclass's __init__, say).
         self._lenses.drop_carriers()
-        self._stop_all()
+        try:
+            self._stop_all()
+        finally:
+            running.unregister(id(self))
         self._report = build_report(
             self._lenses,
             label=self.label,

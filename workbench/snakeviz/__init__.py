@@ -11,7 +11,8 @@ from __future__ import annotations
 import logging
 from typing import TYPE_CHECKING
 
-from workbench.errors import OptionError, ServerError
+from workbench.errors import OptionError, ServerError, quoted
+from workbench.report.exports import prof
 from workbench.snakeviz.server import snakeviz_server, stop_servers
 from workbench.snakeviz.view import SnakevizView
 
@@ -31,7 +32,8 @@ def show(report: Report, *, height: int = 700) -> SnakevizView:
     process exit. Only the profiles written for this purpose are served.
 
     Parameters:
-        report: the report whose cProfile data snakeviz shows.
+        report: the report whose cProfile data snakeviz shows (cells named as the
+            report names them, as in the saved profile.prof).
         height: the iframe's height in CSS pixels.
 
     Returns:
@@ -41,10 +43,10 @@ def show(report: Report, *, height: int = 700) -> SnakevizView:
         OptionError: a bad height.
     """
     if not isinstance(height, int) or height < 100:
-        raise OptionError(f"height={height!r}: use a whole number of pixels, at least 100")
+        raise OptionError(f"height={quoted(height)}: use a whole number of pixels, at least 100")
     label = report.summary.label
     try:
-        url = snakeviz_server().publish(report.profile_data)
+        url = snakeviz_server().publish(prof(report))
     except ServerError as error:
         log.warning("snakeviz could not start: %s", error)
         return SnakevizView(label, None, str(error), height, report)
