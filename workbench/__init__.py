@@ -31,6 +31,7 @@ from workbench.errors import (
     ReportExistsError,
     ReportFormatError,
     ResultMismatchError,
+    SaveError,
     ServerError,
     WorkbenchError,
 )
@@ -51,6 +52,7 @@ __all__ = [
     "ReportExistsError",
     "ReportFormatError",
     "ResultMismatchError",
+    "SaveError",
     "ServerError",
     "Summary",
     "Version",

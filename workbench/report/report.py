@@ -87,10 +87,13 @@ class Report:
         return self.functions[self.functions["user_code"]].reset_index(drop=True)
 
     def pstats(self) -> pstats.Stats:
-        """cProfile's statistics as a `pstats.Stats`, for its sort and print methods."""
+        """cProfile's statistics as a `pstats.Stats`, for its sort and print methods;
+        cells named as in the report (`In[3]`), as in the saved `profile.prof`."""
+        from workbench.report.exports import prof
+
         with tempfile.TemporaryDirectory() as folder:
             path = Path(folder) / "profile.prof"
-            path.write_bytes(self.profile_data)
+            path.write_bytes(prof(self))
             return pstats.Stats(str(path))
 
     def save(
