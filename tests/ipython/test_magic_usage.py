@@ -127,6 +127,7 @@ def test_code_that_starts_with_a_minus_runs(shell: Any) -> None:
         ("%%architect_profile -q\nran = 1\nx = (", 3),
         ("%%architect_profile -q\nran = 1\nif True:\nprint(1)", 4),
         ("%architect_profile -q ran = (", 1),
+        ('%architect_compare -q "ran = 1" "x = ("', 1),
     ],
 )
 def test_syntax_errors_show_as_ipython_shows_a_cells(shell: Any, cell: str, line: int) -> None:

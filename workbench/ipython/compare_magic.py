@@ -29,7 +29,7 @@ from workbench.comparison.timing import MIN_ROUNDS
 from workbench.errors import OptionError
 from workbench.ipython.awaiting import awaits_at_top_level
 from workbench.ipython.base import ShellMagics
-from workbench.ipython.cells import DOTTED_NAME, compile_cell
+from workbench.ipython.cells import DOTTED_NAME, CellSyntaxError, compile_cell
 
 __all__ = ["CompareMagics"]
 
@@ -192,7 +192,10 @@ class CompareMagics(ShellMagics):
                 f"-a passes arguments to functions, and {text!r} is an expression: name "
                 "functions (%architect_compare slow fast -a data) or drop -a"
             )
-        compiled = compile_cell(self._ip, text, allow_await=allow_await)
+        try:
+            compiled = compile_cell(self._ip, text, allow_await=allow_await)
+        except SyntaxError as error:  # shown as a cell's: the line and the caret, no frames
+            raise CellSyntaxError(error, self._ip) from error
         if allow_await:
             return partial(compiled.run_async, self._ip)
         return partial(compiled.run, self._ip)
