@@ -37,14 +37,11 @@ def test_threads_the_code_starts_are_named_and_their_coverage_stated() -> None:
     assert report.result == [squares(20_000)] * 4  # the pool works under the profiler
     notes = [n for n in report.summary.notes if "started during the run" in n]
     assert len(notes) == 1
-    assert "awb-pool" in notes[0]
-    names = set(report.functions["function"])
-    if sys.version_info >= (3, 12):
-        assert "cProfile saw their calls too" in notes[0]
-        assert "squares" in names
-    else:
-        assert "not profiled" in notes[0]
-        assert "squares" not in names
+    assert "by the profiled code (awb-pool" in notes[0]
+    assert "not profiled" in notes[0]
+    # Every version: cProfile keeps to the thread that ran the code (on 3.12+ it hears
+    # every thread, and the function lens filters the others out once one starts).
+    assert "squares" not in set(report.functions["function"])
     assert "awb-pool" in report.to_text()
 
 
@@ -63,7 +60,8 @@ def test_another_tools_thread_hook_is_left_in_place() -> None:
         assert threading.getprofile() is hook
     finally:
         threading.setprofile(None)  # type: ignore[arg-type]
-    assert any("another tool's thread hook" in n for n in report.summary.notes)
+    # Threads are noticed where they start, not with that hook: still named.
+    assert any("(awb-pool" in n for n in report.summary.notes)
 
 
 # Child processes

@@ -113,3 +113,31 @@ def test_icicle_draws_a_profile_whose_callers_form_a_loop() -> None:
     boxes, total, _ = icicle_boxes(marshal.dumps(stats))
     assert [(box.key, box.depth) for box in boxes] == [(a, 0), (b, 1)]
     assert total == 1.0
+
+
+def _same_name_in(folder: Path) -> Any:
+    """A function calling two functions both named `work` at line 1 of two files."""
+    works = []
+    for name in ("first", "second"):
+        (folder / name).mkdir()
+        path = folder / name / "mod.py"
+        path.write_text("def work(n):\n    return sum(range(n))\n")
+        namespace: dict[str, Any] = {}
+        exec(compile(path.read_text(), str(path), "exec"), namespace)
+        works.append(namespace["work"])
+
+    def both() -> int:
+        return int(works[0](50_000) + works[1](50_000))
+
+    return both
+
+
+def test_icicle_tells_functions_apart_that_share_a_name_and_first_line(tmp_path: Path) -> None:
+    # Every module's <module> starts at line 1 too: a box took the file (and the time
+    # correction) of whichever row of that name and line came last in the table.
+    report = workbench.profile(_same_name_in(tmp_path))
+    files = set(report.functions.loc[report.functions["function"] == "work", "file"])
+    assert len(files) == 2
+    html = report.to_html()
+    for file in files:
+        assert f"<title>work  {file}:1" in html

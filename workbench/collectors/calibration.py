@@ -25,6 +25,7 @@ from __future__ import annotations
 import cProfile
 import math
 import statistics
+import threading
 import time
 import tracemalloc
 from dataclasses import dataclass, replace
@@ -39,6 +40,7 @@ from workbench.collectors.hook_kernels import (
     SPREAD_CALLEES,
     probe,
 )
+from workbench.collectors.thread_filter import callback_names, keep_one_thread
 
 __all__ = ["PROBED", "EventCost", "HookCost", "hook_cost", "measure_hook_cost", "probe"]
 
@@ -145,9 +147,12 @@ class HookCost:
         )
 
 
-def _timings() -> tuple[dict[str, float], dict[str, float]]:
+def _timings(one_thread: bool) -> tuple[dict[str, float], dict[str, float]]:
     """Per kernel, its fastest time unprofiled and its fastest (inclusive) time under a
-    private cProfile; per callee, its fastest own time there."""
+    private cProfile (its callbacks behind a check of the thread if `one_thread`); per
+    callee, its fastest own time there."""
+    if one_thread:
+        callback_names()  # read while no profiler is active
     clock = time.perf_counter
     plain = dict.fromkeys((k.__name__ for k in KERNELS), float("inf"))
     hooked: dict[str, float] = {}
@@ -159,6 +164,8 @@ def _timings() -> tuple[dict[str, float], dict[str, float]]:
             plain[kernel.__name__] = min(plain[kernel.__name__], clock() - t0)
         profile = cProfile.Profile()
         profile.enable()
+        if one_thread:
+            keep_one_thread(profile, threading.get_ident())
         try:
             for kernel in KERNELS:
                 kernel(_N)
@@ -182,30 +189,36 @@ def _timings() -> tuple[dict[str, float], dict[str, float]]:
     return plain, hooked
 
 
-# One measurement per process and per tracemalloc state (which slows every allocation,
-# kernels included): a calibration costs 10-20 ms, more than a short profile's run.
-_MEASURED: dict[bool, HookCost] = {}
+# One measurement per process, per tracemalloc state (which slows every allocation,
+# kernels included) and per thread check (see thread_filter): a calibration costs
+# 10-20 ms, more than a short profile's run.
+_MEASURED: dict[tuple[bool, bool], HookCost] = {}
 
 
-def hook_cost() -> HookCost:
+def hook_cost(one_thread: bool = False) -> HookCost:
     """This process's calibration, measured on first use (see `measure_hook_cost`).
 
     Later runs reuse it: the in-run probe (`HookCost.in_run`) carries it over to the
     machine's speed of the moment, as it does for a fresh one.
+
+    Parameters:
+        one_thread: cProfile's callbacks will check the thread (3.12+, other threads
+            running): each event then costs more.
     """
-    tracing = tracemalloc.is_tracing()
-    if tracing not in _MEASURED:
-        _MEASURED[tracing] = measure_hook_cost()
-    return _MEASURED[tracing]
+    key = (tracemalloc.is_tracing(), one_thread and callback_names() != {})
+    if key not in _MEASURED:
+        _MEASURED[key] = measure_hook_cost(key[1])
+    return _MEASURED[key]
 
 
-def measure_hook_cost() -> HookCost:
-    """Measure cProfile's costs now.
+def measure_hook_cost(one_thread: bool = False) -> HookCost:
+    """Measure cProfile's costs now (with its callbacks behind a check of the thread if
+    `one_thread`).
 
     Call it while no other profiler is active (on 3.12+ cProfile refuses to share).
     """
     started = time.perf_counter()
-    plain, hooked = _timings()
+    plain, hooked = _timings(one_thread)
     # Each kind of loop counts the same (a geometric mean): none is more typical.
     slowdowns = [hooked[k.__name__] / plain[k.__name__] for k in LOOPS]
     bytecode = max(statistics.geometric_mean(slowdowns), 1.0)

@@ -6,12 +6,14 @@ import _lsprof
 import cProfile
 import inspect
 import sys
+import threading
 from collections.abc import Callable
 from typing import Any
 
 from workbench._paths import RUNNER_FILES, is_own_file
 from workbench.collectors.calibration import PROBED, HookCost, hook_cost
 from workbench.collectors.comprehensions import fold_comprehensions
+from workbench.collectors.thread_filter import OneThread, callback_names
 from workbench.errors import ProfilerBusyError, quoted
 
 __all__ = ["FunctionCollector", "StatsDict"]
@@ -200,6 +202,10 @@ class FunctionCollector:
     Raises:
         ProfilerBusyError: from `start` when another profiler already holds the profile
             hook (cProfile would silently replace it on 3.11 and refuse on 3.12+).
+
+    On 3.12+ cProfile hears every thread and mixes their calls into one stack: once
+    another thread exists (at the start, or when the profiled code starts one, see
+    `one_thread`) only the thread that started the profile is recorded, as on 3.11.
     """
 
     lens = "functions"
@@ -216,6 +222,9 @@ class FunctionCollector:
         self.hidden: dict[StatsKey, float] = {}
         self.probed = (0, 0.0)
         self.resumable: set[StatsKey] = set()
+        self._thread = 0  # threading.get_ident() of the profiled thread
+        self._one_thread = False  # other threads' events are filtered out (3.12+)
+        self._checks: OneThread | None = None
 
     def start(self) -> None:
         """Measure what cProfile's hook costs here (`cost`), then enable cProfile,
@@ -231,12 +240,37 @@ class FunctionCollector:
                 f"another profiler ({quoted(holder)}) is running in this thread; finish it "
                 "(e.g. the enclosing %prun or profiling block) before profiling again"
             )
+        self._thread = threading.get_ident()
+        # Threads without a `threading.Thread` (started from C) are in _current_frames.
+        self._one_thread = self._one_thread or len(sys._current_frames()) > 1
+        callback_names()  # read before ours is enabled: it needs a profiler of its own
         # Measured before the run, outside it (once per process): the calibration runs a
-        # cProfile of its own, and 3.12+ allows one at a time.
-        self.cost = hook_cost()
+        # cProfile of its own, and 3.12+ allows one at a time. The thread check costs
+        # about as much again per event: measured with it when the run starts with it.
+        self.cost = hook_cost(one_thread=self._one_thread)
         self._profile = _Profile()
+        self._checks = OneThread(self._profile, self._thread)
+        self._enable()
+
+    def _enable(self) -> None:
+        assert self._profile is not None
         self._profile.enable()
         self._enabled = True
+        if self._one_thread and self._checks is not None:
+            self._checks.apply()
+
+    def one_thread(self) -> None:
+        """From now on record only the profiled thread (called before a thread starts).
+
+        Another thread's calls would be mixed into the profiled thread's stack (3.12+;
+        on 3.11 cProfile only ever hears the thread that enabled it). Any thread may call
+        it; it takes effect once.
+        """
+        if self._one_thread:
+            return
+        self._one_thread = True
+        if self._enabled and self._checks is not None:
+            self._checks.apply()
 
     def pause(self) -> None:
         """Stop recording until `resume` (an async run while its code is suspended)."""
@@ -249,11 +283,9 @@ class FunctionCollector:
         if self._profile is None or self._enabled:
             return
         try:
-            self._profile.enable()
+            self._enable()
         except ValueError as error:  # 3.12+: "Another profiling tool is already active"
             self.resume_failed = f"the function table stops early: {error}"
-            return
-        self._enabled = True
 
     def stop(self) -> None:
         """Disable cProfile and keep its statistics without the workbench's own frames."""
@@ -277,4 +309,4 @@ class FunctionCollector:
         # create_stats read the entries through `getstats` (kept); an empty list is an
         # empty profile, or a cProfile that read them otherwise: ask again then.
         self.resumable = _resumable(self._profile.entries or self._profile.getstats())
-        self._profile = None
+        self._profile = self._checks = None

@@ -1,13 +1,16 @@
 """What the profiled code started beside itself: threads and child processes.
 
-Not a lens of its own: it tells the report what the lenses could not see. cProfile on
-Python 3.11 follows only the thread that runs the code (on 3.12+ its `sys.monitoring`
-hook sees every thread); the line and memory lenses follow that thread everywhere. No
-lens follows a child process.
+Not a lens of its own: it tells the report what the lenses could not see. Every lens
+follows only the thread that runs the code (cProfile on 3.12+ hears every thread, and the
+function lens filters the others out: see `thread_filter`). No lens follows a child
+process.
 
-Threads are noticed with `threading.setprofile`: every thread started during the run calls
-our hook once, which records the thread and removes itself from that thread (so a worker
-costs one call). Child processes are counted twice over: those still alive at the end
+Threads are noticed where they start: during the run `threading.Thread.start` is wrapped
+(restored at the stop), and the wrapper, which runs in the starting thread, records which
+thread started which. A thread is the profiled code's when the profiled thread started it,
+or a thread of the profiled code did: a server thread already running before the run (or
+a kernel's own) that starts a handler thread per request starts threads of its own, not
+the profiled code's. Child processes are counted twice over: those still alive at the end
 (the new process ids in /proc whose parents lead here; psutil where there is no /proc),
 and the CPU time of children that ended and were reaped during the run
 (`resource.getrusage(RUSAGE_CHILDREN)`). Processes are only ever looked at, never stopped.
@@ -15,15 +18,17 @@ and the CPU time of children that ended and were reaped during the run
 
 from __future__ import annotations
 
+import logging
 import os
-import sys
 import threading
-from types import FrameType
+from collections.abc import Callable
 from typing import Any
 
 import psutil
 
 __all__ = ["KERNEL_THREAD_MODULES", "SpawnWatch"]
+
+log = logging.getLogger(__name__)
 
 # Threads that a kernel or shell starts on its own at any time (pyzmq's garbage
 # collector, IPython's history saver): not the profiled code's.
@@ -84,52 +89,78 @@ def _new_descendants(before: set[int]) -> int:
 class SpawnWatch:
     """Records the threads and child processes started while it runs.
 
+    Parameters:
+        before_thread: called in the starting thread before any thread starts during the
+            run (the function lens then keeps to the profiled thread).
+
     Attributes:
-        threads: names of the threads started during the run, in start order.
+        threads: names of the threads the profiled code started during the run (those
+            its own threads started included), in start order; kernel machinery left out.
         processes: child processes started during the run and alive at its end.
         children_cpu: CPU seconds of child processes that ended during the run.
-        busy: why threads could not be watched (another tool's `threading.setprofile`).
     """
 
     lens = ""
 
-    def __init__(self) -> None:
-        self.threads: list[str] = []  # the profiled code's; kernel machinery left out
+    def __init__(self, before_thread: Callable[[], None] | None = None) -> None:
+        self.threads: list[str] = []
         self.processes = 0
         self.children_cpu = 0.0
-        self.busy: str | None = None
+        self._before_thread = before_thread
         self._lock = threading.Lock()
-        self._installed = False
+        self._profiled = 0  # threading.get_ident() of the thread that runs the code
+        self._ours: list[threading.Thread] = []  # the threads the code started
+        self._original: Any = None  # threading.Thread.start as found, while wrapped
+        self._wrapper: Any = None
         self._children_at_start: set[int] = set()
         self._pids_at_start: set[int] | None = None
         self._cpu_at_start = 0.0
 
     def start(self) -> None:
-        """Install the thread hook (unless another tool's is there) and note the children."""
+        """Wrap `threading.Thread.start` and note the child processes.
+
+        Call it in the thread that runs the profiled code: that thread's starts are the
+        code's.
+        """
         self._pids_at_start = _pids()
         self._children_at_start = _children() if self._pids_at_start is None else set()
         self._cpu_at_start = _children_cpu()
-        holder = threading.getprofile()
-        if holder is not None:
-            self.busy = f"another tool's thread hook ({holder!r}) is set: threads not counted"
-            return
-        threading.setprofile(self._seen)
-        self._installed = True
+        self._profiled, self._ours = threading.get_ident(), []
+        original = threading.Thread.start
+        watch = self
 
-    def _seen(self, frame: FrameType, event: str, arg: Any) -> None:
-        # The first event in a new thread: record it, then leave that thread alone.
-        sys.setprofile(None)
-        thread = threading.current_thread()
-        if type(thread).__module__.startswith(KERNEL_THREAD_MODULES):
-            return
+        def start(thread: threading.Thread, *args: Any, **kwargs: Any) -> Any:
+            # In the starting thread, before the new one exists: it cannot run first.
+            if watch._wrapper is not None:
+                watch._seen(thread)
+            return original(thread, *args, **kwargs)
+
+        start.__wrapped__ = original  # type: ignore[attr-defined]
+        self._original, self._wrapper = original, start
+        threading.Thread.start = start  # type: ignore[method-assign,assignment]
+
+    def _seen(self, thread: threading.Thread) -> None:
+        """`thread` is about to start, from the current thread: is it the code's?"""
+        if self._before_thread is not None:
+            self._before_thread()
+        starter = threading.get_ident()  # a thread's ident is set before it runs code
         with self._lock:
-            self.threads.append(thread.name)
+            if starter != self._profiled and all(t.ident != starter for t in self._ours):
+                return  # started by a thread that is not the profiled code's
+            self._ours.append(thread)
+            if not type(thread).__module__.startswith(KERNEL_THREAD_MODULES):
+                self.threads.append(thread.name)
 
     def stop(self) -> None:
-        """Remove the thread hook and count the child processes."""
-        if self._installed:
-            threading.setprofile(None)
-            self._installed = False
+        """Restore `threading.Thread.start` and count the child processes."""
+        wrapper, self._wrapper = self._wrapper, None  # a wrapper still called passes on
+        if wrapper is not None:
+            if threading.Thread.start is wrapper:
+                threading.Thread.start = self._original  # type: ignore[method-assign]
+            else:  # wrapped again over ours: unwrapping would drop the other wrapper
+                log.warning("threading.Thread.start was replaced during the run: left as is")
+            self._original = None
+        self._ours = []
         if self._pids_at_start is not None:
             self.processes = _new_descendants(self._pids_at_start)
         else:
@@ -139,22 +170,14 @@ class SpawnWatch:
     def notes(self) -> list[str]:
         """What the report should say about threads and child processes."""
         notes = []
-        if self.busy:
-            notes.append(self.busy)
         if self.threads:
             shown = ", ".join(self.threads[:5]) + (" ..." if len(self.threads) > 5 else "")
-            if sys.version_info >= (3, 12):
-                seen = (
-                    "cProfile saw their calls too (its counts mix the threads' stacks); "
-                    "line and memory detail cover only the thread that ran the code"
-                )
-            else:
-                seen = (
-                    "not profiled: on Python 3.11 every lens follows only the thread that "
-                    "ran the code, so their work is missing from the tables"
-                )
             count = f"{len(self.threads)} thread{'s' if len(self.threads) > 1 else ''}"
-            notes.append(f"{count} started during the run ({shown}): {seen}")
+            notes.append(
+                f"{count} started during the run by the profiled code ({shown}): not "
+                "profiled, every lens follows only the thread that ran the code, so their "
+                "work is missing from the tables"
+            )
         if self.processes or self.children_cpu > 0.005:
             notes.append(
                 f"child processes ran during the run ({self.processes} still alive at its "

@@ -12,7 +12,10 @@ the slowest request still has to be waited for): waiting x (1 - 1/units).
 
 Thresholds: wall time at least twice the CPU time; blocked (or idle) for 40% of the wall
 time or more; 4 repeated units or more; no two of the user's tasks ran at once, and no
-thread started by the code (on 3.12+ cProfile also times other threads' waits).
+thread started by the code (its waits may be for those threads' work, already side by
+side). Threads the code did not start (a server thread of the same process, a kernel's)
+do not count: `stats` hold the profiled thread's calls alone on every version (see
+collectors/thread_filter.py), so their waits are not in it.
 """
 
 from __future__ import annotations
@@ -105,7 +108,7 @@ def _loop_owner(evidence: Evidence, unit: StatsKey) -> StatsKey:
 
 def _sync_hints(evidence: Evidence) -> list[Hint]:
     if evidence.threads:
-        return []  # the waits may be other threads', already side by side
+        return []  # the waits may be for the code's own threads, already side by side
     charged = _blocked_by_user_function(evidence)
     hints = []
     for unit, (seconds, waits) in sorted(charged.items(), key=lambda item: -item[1][0]):

@@ -34,8 +34,8 @@ class Evidence:
         line_samples: CPU-time samples per (code, line) of user code.
         sample_seconds: CPU seconds one sample stands for (0: no sampling).
         arguments: sampled calls' argument signatures per function (None: not sampled).
-        threads: threads the code started during the run (their calls may be in `stats`
-            on 3.12+, where cProfile sees every thread).
+        threads: threads the code started during the run, those its threads started
+            included (not those of threads that were running before it).
         index: tells user code and readable file names.
     """
 

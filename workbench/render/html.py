@@ -6,6 +6,7 @@ Every name, path and source line passes through `html.escape`, so code named
 
 from __future__ import annotations
 
+import marshal
 from html import escape
 from importlib.resources import files
 from typing import TYPE_CHECKING
@@ -93,6 +94,48 @@ def _timeline(view: View) -> str:
     )
 
 
+def _profile_keys(profile_data: bytes) -> list[tuple[str, int, str]]:
+    """The (file, first line, name) of every function in cProfile's marshalled stats."""
+    return list(marshal.loads(profile_data)) if profile_data else []
+
+
+def _labels_file(label: str, filename: str) -> bool:
+    """Whether the table's file label `label` names `filename` (a label is the end of the
+    path, or "" for a built-in; a cell's In[N] names no path)."""
+    if not label:
+        return filename == "~"
+    return filename.replace("\\", "/").endswith("/" + label) or filename == label
+
+
+def _rows_of_keys(
+    rows: dict[tuple[str, int], list[tuple[str, bool, float]]],
+    keys: list[tuple[str, int, str]],
+) -> dict[tuple[str, int, str], tuple[str, bool, float]]:
+    """The table's row for each of the profile's functions.
+
+    Rows are found by name and first line, which several functions can share (every
+    module's `<module>` starts at line 1): then the row whose label names the function's
+    file, else the one row whose label names none of the others' files (a cell's In[N]).
+    A function with no row of its own is left out.
+    """
+    files: dict[tuple[str, int], list[str]] = {}
+    for filename, line, name in keys:
+        files.setdefault((name, line), []).append(filename)
+    found = {}
+    for (name, line), filenames in files.items():
+        candidates = rows.get((name, line), [])
+        if len(candidates) == 1 and len(filenames) == 1:
+            found[(filenames[0], line, name)] = candidates[0]
+            continue
+        free = [c for c in candidates if not any(_labels_file(c[0], f) for f in filenames)]
+        for filename in filenames:
+            named = [c for c in candidates if _labels_file(c[0], filename)]
+            mine = named if named else free
+            if len(mine) == 1:
+                found[(filename, line, name)] = mine[0]
+    return found
+
+
 def _icicle(report: Report) -> str:
     """The call tree, user code in orange; tooltips say where each function is."""
     functions = report.functions
@@ -100,33 +143,36 @@ def _icicle(report: Report) -> str:
     # exact mode's when they hold enough samples to draw.
     minimum = 1 if report.summary.plan.functions == "sampled" else MIN_SAMPLES
     own = sample_total(report.stacks) >= minimum
-    # (file label, user code?, corrected / raw time) per (name, first line):
-    # profile.prof keeps cProfile's raw times, the boxes' widths follow the corrected:
-    # own times for the samples a function was running in, else cumulative ones for
-    # pstats' edges.
-    known = {
-        (str(name), int(line)): (str(file), bool(user), float(t) / raw if raw > 0 else 1.0)
-        for name, line, file, user, t, raw in zip(
-            functions["function"],
-            functions["line"],
-            functions["file"],
-            functions["user_code"],
-            functions["tottime" if own else "cumtime"],
-            functions["raw_tottime" if own else "raw_cumtime"],
-            strict=True,
-        )
-    }
+    # (file label, user code?, corrected / raw time) per row of the table: profile.prof
+    # keeps cProfile's raw times, the boxes' widths follow the corrected: own times for
+    # the samples a function was running in, else cumulative ones for pstats' edges.
+    rows: dict[tuple[str, int], list[tuple[str, bool, float]]] = {}
+    for name, line, file, user, t, raw in zip(
+        functions["function"],
+        functions["line"],
+        functions["file"],
+        functions["user_code"],
+        functions["tottime" if own else "cumtime"],
+        functions["raw_tottime" if own else "raw_cumtime"],
+        strict=True,
+    ):
+        entry = (str(file), bool(user), float(t) / raw if raw > 0 else 1.0)
+        rows.setdefault((str(name), int(line)), []).append(entry)
     unknown = ("", False, 1.0)
+    found = _rows_of_keys(rows, _profile_keys(report.profile_data))
+
+    def row(key: tuple[str, int, str]) -> tuple[str, bool, float]:
+        return found.get(key, unknown)
 
     def where(key: tuple[str, int, str]) -> str:
-        file = known.get((key[2], key[1]), unknown)[0]
+        file = row(key)[0]
         return f"{file}:{key[1]}" if file else "built-in"
 
     def is_user(key: tuple[str, int, str]) -> bool:
-        return known.get((key[2], key[1]), unknown)[1]
+        return row(key)[1]
 
     def scale(key: tuple[str, int, str]) -> float:
-        return known.get((key[2], key[1]), unknown)[2]
+        return row(key)[2]
 
     return icicle_svg(report.profile_data, where, is_user, scale, report.stacks if own else None)
 

@@ -66,6 +66,7 @@ class HookState:
         asyncio: asyncio's callback runner, and whether the running loop's selector is
             wrapped (the tasks lens wraps both).
         thread_profile: `threading.getprofile()`, the hook new threads install.
+        thread_start: `threading.Thread.start` (the spawn watch wraps it during a run).
     """
 
     profile: object
@@ -77,6 +78,7 @@ class HookState:
     sigint: object
     asyncio: tuple[object, bool]
     thread_profile: object
+    thread_start: object
 
     @classmethod
     def capture(cls) -> HookState:
@@ -91,6 +93,7 @@ class HookState:
             sigint=signal.getsignal(signal.SIGINT),
             asyncio=_asyncio_hooks(),
             thread_profile=threading.getprofile(),
+            thread_start=threading.Thread.start,
         )
 
     def differences(self, other: HookState) -> list[str]:
@@ -104,7 +107,7 @@ class HookState:
         """
         changed = []
         names = ("profile", "trace", "tracemalloc", "monitoring", "sigprof", "prof_timer")
-        for name in (*names, "sigint", "asyncio", "thread_profile"):
+        for name in (*names, "sigint", "asyncio", "thread_profile", "thread_start"):
             before, after = getattr(self, name), getattr(other, name)
             if before != after:
                 changed.append(f"{name}: {before!r} -> {after!r}")

@@ -80,7 +80,8 @@ def wire(options: ProfileOptions, label: str) -> Lenses:
         index=index,
         functions=functions,
         rss=RssSampler(options.rss_interval) if plan.rss else None,
-        spawned=SpawnWatch(),
+        # Before a thread starts, the function lens keeps to the profiled thread.
+        spawned=SpawnWatch(before_thread=functions.one_thread),
         heap=heap,
         memory_lines=_memory_lines(named) if plan.memory == "lines" else None,
         lines=LineCollector(named) if plan.lines == "traced" else None,
