@@ -18,7 +18,7 @@ MiB = 1 << 20
 N = 40_000
 
 # (workload, its input, the line that builds the list): json.loads, parse_qs and
-# shlex.split (five frames deep) called per item.
+# shlex.split (four library frames deep) called per item.
 BUILT_THEN_READ_ONCE = [
     pytest.param(m.sum_log_ids, m.log_lines, "records = [json", id="json.loads"),
     pytest.param(m.count_query_tags, m.query_strings, "params = [parse_qs", id="parse_qs"),
