@@ -1,11 +1,13 @@
 """The stream hint: a list built whole, holding much of the peak, then read once.
 
 Evidence: tracemalloc's snapshot nearest the peak (`-m tracemalloc`) gives the memory each
-line holds; the function's source shows the line builds a list (a list comprehension or
-display, `list(...)`, `.readlines()`, `.split()`, `.splitlines()`) into a name that is read
-exactly once afterwards, by a `for` loop, a comprehension or a consuming call (`sum`,
-`max`, `Counter`, ...). Then a generator would hold one item at a time. The gain is at
-most the bytes that line holds at the peak.
+line holds, with what the library functions it calls allocated for it (`json.loads` per
+item builds its dicts in `json/decoder.py`; `workbench.collectors.charging` charges them
+to the user's line); the function's source shows the line builds a list (a list
+comprehension or display, `list(...)`, `.readlines()`, `.split()`, `.splitlines()`) into
+a name that is read exactly once afterwards, by a `for` loop, a comprehension or a
+consuming call (`sum`, `max`, `Counter`, ...). Then a generator would hold one item at a
+time. The gain is at most the bytes that line holds at the peak.
 
 Thresholds: the line holds 10% of the peak and 1 MiB or more.
 """

@@ -83,7 +83,7 @@ def build_report(
         )
     else:
         lines = tables.frame("lines", [])
-    top_sites = lenses.heap.top_lines(_ALLOCATION_ROWS) if lenses.heap else []
+    top_sites = lenses.heap.top_lines(_ALLOCATION_ROWS, index.is_user_code) if lenses.heap else []
     if plan.memory == "lines" and lenses.memory_lines is not None:
         memory = tables.memory_lines_frame(lenses.memory_lines.lines, index)
     else:
@@ -91,7 +91,7 @@ def build_report(
     tasks = lenses.tasks
     tasks_table = tables.tasks_frame(tasks.tasks, tasks.started, tasks.stopped, index)
     peak, start = _memory_figures(lenses)
-    allocations = [(s.traceback[0].filename, s.traceback[0].lineno, s.size) for s in top_sites]
+    allocations = [(s.filename, s.lineno, s.size) for s in top_sites]
     hints, hint_failure = _hints(lenses, correction.stats, tasks_table, clocks, peak, allocations)
     summary = build_summary(
         label=label,

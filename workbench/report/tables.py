@@ -6,18 +6,19 @@ so user code can rely on the schema.
 
 from __future__ import annotations
 
-import tracemalloc
 from collections.abc import Callable
 from types import CodeType
 from typing import TYPE_CHECKING, Any
 
 import pandas as pd
 
+from workbench.collectors.allocations import AllocationSite
 from workbench.collectors.functions import StatsDict
 from workbench.collectors.lines import LineTimings
 from workbench.collectors.task_records import TaskRecord
 from workbench.hints import Hint
 from workbench.report.schema import COLUMNS, frame
+from workbench.report.scopes import function_at
 from workbench.source import SourceIndex, function_block
 
 if TYPE_CHECKING:  # memory_profiler is optional: imported only when its lens runs
@@ -174,18 +175,22 @@ def sampled_lines_frame(
     return frame("lines", _rank(rows, [str(key) for key in chosen]))
 
 
-def allocation_frame(statistics: list[tracemalloc.Statistic], index: SourceIndex) -> pd.DataFrame:
-    """The lines holding the most traced memory near the peak, largest first."""
+def allocation_frame(sites: list[AllocationSite], index: SourceIndex) -> pd.DataFrame:
+    """The lines holding the most traced memory near the peak, largest first.
+
+    Parameters:
+        sites: the lines memory was charged to (`AllocationCollector.top_lines`); each is
+            named by the function whose definition holds it.
+    """
     rows: list[Row] = []
-    for stat in statistics:
-        where = stat.traceback[0]
+    for where in sites:
         rows.append(
             {
-                "function": "",
+                "function": function_at(where.filename, where.lineno),
                 "file": index.label(where.filename),
                 "lineno": where.lineno,
-                "size": stat.size,
-                "count": stat.count,
+                "size": where.size,
+                "count": where.count,
                 "rss": pd.NA,
                 "source": index.line(where.filename, where.lineno).strip(),
                 "user_code": index.is_user_code(where.filename),
