@@ -2,9 +2,6 @@
 
 from __future__ import annotations
 
-import _lsprof
-import cProfile
-import inspect
 import sys
 import threading
 from collections.abc import Callable
@@ -13,6 +10,7 @@ from typing import Any
 from workbench._paths import RUNNER_FILES, is_own_file
 from workbench.collectors.calibration import PROBED, HookCost, hook_cost
 from workbench.collectors.comprehensions import fold_comprehensions
+from workbench.collectors.snapshot import Profile, resumable
 from workbench.collectors.thread_filter import OneThread, callback_names
 from workbench.errors import ProfilerBusyError, quoted
 
@@ -80,68 +78,6 @@ def _own_time_under(stats: StatsDict, clean: StatsDict) -> dict[StatsKey, float]
             if caller in clean:
                 hidden[caller] = hidden.get(caller, 0.0) + edge[3]
     return hidden
-
-
-# Code whose every call but the first resumes a suspended frame (a generator, a
-# coroutine): each resumption is a call event to cProfile, which costs less than a call.
-_RESUMABLE = inspect.CO_GENERATOR | inspect.CO_COROUTINE | inspect.CO_ASYNC_GENERATOR
-
-
-def _resumable(entries: list[_lsprof.profiler_entry]) -> set[StatsKey]:
-    """The profiled generators and coroutines, by pstats' names (from their code flags)."""
-    return {
-        (entry.code.co_filename, entry.code.co_firstlineno, entry.code.co_name)
-        for entry in entries
-        if not isinstance(entry.code, str) and entry.code.co_flags & _RESUMABLE
-    }
-
-
-class _Profile(cProfile.Profile):
-    """cProfile's profiler, keeping the entries its `create_stats` read: the code flags
-    come from the same pass (a second `getstats` took 6.5 ms on 2,688 functions)."""
-
-    def __init__(self) -> None:
-        super().__init__()
-        self.entries: list[_lsprof.profiler_entry] = []
-
-    def getstats(self) -> list[_lsprof.profiler_entry]:
-        self.entries = super().getstats()
-        return self.entries
-
-    def snapshot_stats(self) -> None:
-        """cProfile's `snapshot_stats`, except that code objects sharing one pstats name
-        are summed: cProfile's keeps the last. Every dataclass's generated `__init__` is
-        `<string>:2(__init__)`; one of ours, made while the run stops, replaced the
-        user's 3,000 calls to theirs with our 1."""
-        entries = self.getstats()
-        stats: StatsDict = {}
-        callers_of: dict[StatsKey, dict[StatsKey, tuple[int, int, float, float]]] = {}
-        names: dict[int, StatsKey] = {}
-        for entry in entries:
-            key = names[id(entry.code)] = cProfile.label(entry.code)
-            nc, tt, ct = entry.callcount, entry.inlinetime, entry.totaltime
-            cc = nc - entry.reccallcount
-            if key in stats:
-                pcc, pnc, ptt, pct, _ = stats[key]
-                cc, nc, tt, ct = cc + pcc, nc + pnc, tt + ptt, ct + pct
-            callers = callers_of.setdefault(key, {})
-            stats[key] = (cc, nc, tt, ct, callers)
-        for entry in entries:
-            func = names[id(entry.code)]
-            for sub in entry.calls or ():
-                callee = names.get(id(sub.code))
-                if callee is None:
-                    continue
-                edges = callers_of[callee]
-                # Edges are (calls, primitive calls, tottime, cumtime): pstats' order.
-                nc, cc, tt, ct = edges.get(func, (0, 0, 0.0, 0.0))
-                edges[func] = (
-                    nc + sub.callcount,
-                    cc + sub.callcount - sub.reccallcount,
-                    tt + sub.inlinetime,
-                    ct + sub.totaltime,
-                )
-        self.stats = stats  # type: ignore[assignment]
 
 
 def _is_own(key: StatsKey) -> bool:
@@ -213,7 +149,7 @@ class FunctionCollector:
     def __init__(self, is_user_code: Callable[[str], bool], is_cell: Callable[[str], bool]) -> None:
         self._is_user_code = is_user_code
         self._is_cell = is_cell
-        self._profile: _Profile | None = None
+        self._profile: Profile | None = None
         self._enabled = False
         self.stats: StatsDict = {}
         self.transparent: set[StatsKey] = set()
@@ -248,7 +184,7 @@ class FunctionCollector:
         # cProfile of its own, and 3.12+ allows one at a time. The thread check costs
         # about as much again per event: measured with it when the run starts with it.
         self.cost = hook_cost(one_thread=self._one_thread)
-        self._profile = _Profile()
+        self._profile = Profile()
         self._checks = OneThread(self._profile, self._thread)
         self._enable()
 
@@ -308,5 +244,5 @@ class FunctionCollector:
         self.hidden = {key: seconds for key, seconds in hidden.items() if key in self.stats}
         # create_stats read the entries through `getstats` (kept); an empty list is an
         # empty profile, or a cProfile that read them otherwise: ask again then.
-        self.resumable = _resumable(self._profile.entries or self._profile.getstats())
+        self.resumable = resumable(self._profile.entries or self._profile.getstats())
         self._profile = self._checks = None

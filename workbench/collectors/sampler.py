@@ -96,6 +96,7 @@ class LineSampler:
         # The frame of a profiled `with` block: the stacks stop there, as what called
         # it is not the profiled code (None: they stop at the workbench's own frames).
         self.base: FrameType | None = None
+        self._run_over = False
 
     def start(self) -> None:
         """Install the SIGPROF handler and start the CPU-time timer, if the platform can."""
@@ -139,6 +140,13 @@ class LineSampler:
             # The handler's own time (a heap snapshot, say) is nobody's stack's.
             self._cpu_mark = time.process_time()
 
+    def run_over(self) -> None:
+        """The profiled code has returned (its clocks stopped): ignore later ticks. The
+        timer runs on until the lenses stop, and a tick there sampled our own stop code
+        (a `posixpath.join` under the session's exit, weighing all the CPU since the
+        previous tick) as if it were a stack of the run's."""
+        self._run_over = True
+
     def _sample(self, frame: FrameType | None, weight: float) -> None:
         if self._on_tick is not None:
             self._in_tick = True
@@ -146,6 +154,8 @@ class LineSampler:
                 self._on_tick()
             finally:
                 self._in_tick = False
+        if self._run_over:
+            return  # the profiled code has returned: what runs now is the workbench's
         self.total += 1
         if self._counts_now is not None and not self._counts_now():
             return

@@ -109,6 +109,8 @@ class ProfileSession:
         wall0, cpu0 = self._clock_start
         wall1, cpu1 = _clocks()
         wall, cpu = wall1 - wall0, cpu1 - cpu0
+        if self._lenses.sampler is not None:
+            self._lenses.sampler.run_over()
         # Nothing but our collectors is called until they stop: cProfile still runs, and
         # what this module calls is charged to the user (a dataclass's __init__, say).
         self._lenses.drop_carriers()
