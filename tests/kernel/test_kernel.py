@@ -13,11 +13,10 @@ from tests.workloads import CELL_SOURCE, COMPARE_SOURCE
 
 pytestmark = pytest.mark.kernel
 
-# On Python 3.12+ cProfile records every thread's calls on one stack (CPython gh-116738):
-# when ipykernel's own threads (IOPub) run Python code in the middle of a profile, the
-# user's functions are charged wrongly. A long switch interval keeps them from taking the
-# interpreter while the profiled code computes, so these checks see the code alone.
-SETUP = "%load_ext workbench\nimport sys\nsys.setswitchinterval(5)\n" + CELL_SOURCE
+# No switch-interval guard: on 3.12+ cProfile's one stack would take ipykernel's own
+# threads' calls (CPython gh-116738) but for the workbench's thread filter, which these
+# checks therefore cover in a real kernel.
+SETUP = "%load_ext workbench\nimport sys\n" + CELL_SOURCE
 
 CELLS = [
     SETUP,
@@ -30,8 +29,11 @@ from workbench.session.hooks import HookState
 hot = rep1.functions_in_user_code()
 assert hot.iloc[0]["function"] == "score", hot.head(5).to_string()  # the table, if not
 assert hot.iloc[0]["file"] == "In[1]"
-assert rep2.lines.iloc[0]["source"].strip() == "total += (v * k) % 7"
-assert rep2.lines.iloc[0]["hits"] == 20000 * 12
+# The inner loop's header and body take nearly the same time on 3.12+ (sys.monitoring
+# charges each iteration to the header): either can rank first, and no other line can.
+top = {row.source.strip(): row.hits for row in rep2.lines.head(2).itertuples()}
+assert top["total += (v * k) % 7"] == 20000 * 12, rep2.lines.to_string()
+assert set(top) == {"total += (v * k) % 7", "for k in range(12):"}, rep2.lines.to_string()
 assert result == score(values)
 row = rep3.memory[rep3.memory["source"].str.contains("block = ")].iloc[0]
 assert row["count"] == 1 and row["size"] > 8 << 20
