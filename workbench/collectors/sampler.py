@@ -22,6 +22,7 @@ from workbench._paths import is_own_file
 from workbench.collectors.arguments import ArgumentTally
 from workbench.collectors.comprehensions import INLINED
 from workbench.collectors.functions import StatsKey
+from workbench.collectors.unnumbered import line_at
 
 __all__ = ["LineSampler"]
 
@@ -211,7 +212,9 @@ class LineSampler:
         while frame is not None:
             filename = frame.f_code.co_filename
             if self._is_user(filename):
-                key = (_owner(frame), frame.f_lineno or frame.f_code.co_firstlineno)
+                # 3.11's loop-closing jumps have no line: `line_at` finds the body's.
+                line = frame.f_lineno or line_at(frame.f_code, frame.f_lasti)
+                key = (_owner(frame), line)
                 self.counts[key] = self.counts.get(key, 0) + 1
                 self.line_seconds[key] = self.line_seconds.get(key, 0.0) + weight
                 return

@@ -1,0 +1,49 @@
+"""Sampled lines land on the loop's line, never the `def`, where 3.11 numbers no line.
+
+Python 3.11 leaves a loop's closing jump without a line when several paths of the body
+reach it, and signals are handled there: the sampler charged those samples to the `def`.
+"""
+
+from __future__ import annotations
+
+import dis
+
+import workbench
+from tests.workloads import line_of
+from workbench.collectors.unnumbered import line_at
+
+
+def keep_known(items: list[str], allow: list[str]) -> list[str]:
+    kept = []
+    for item in items:
+        if item in allow:  # a list: a linear scan per item, the hot line
+            kept.append(item)
+    return kept
+
+
+def test_every_instruction_has_a_line_of_the_body() -> None:
+    code = keep_known.__code__
+    hot = line_of(keep_known, "the hot line")
+    body = range(code.co_firstlineno + 1, code.co_firstlineno + 6)
+    for ins in dis.get_instructions(code):
+        line = line_at(code, ins.offset)
+        if ins.positions is not None and ins.positions.lineno is not None:
+            assert line == ins.positions.lineno
+        else:
+            # The closing jump reached from the skip path (no call since the loop's
+            # check) and from after `append` (checked at the call): the skip path's line.
+            assert ins.opname.startswith("JUMP_BACKWARD"), ins
+            assert line == hot
+        if ins.opname.startswith("JUMP_BACKWARD"):
+            assert line in body
+
+
+def test_sampled_lines_of_a_membership_scan_name_the_scan() -> None:
+    allow = [f"a{i}" for i in range(400)]
+    items = [f"a{i % 800}" for i in range(60_000)]
+    report = workbench.profiling(lines="auto").run(keep_known, items, allow)
+    lines = report.lines[report.lines["function"] == "keep_known"]
+    assert set(lines["method"]) == {"sampled"}
+    counted = lines[lines["samples"].fillna(0) > 0]
+    assert int(counted.iloc[0]["lineno"]) == line_of(keep_known, "the hot line")
+    assert keep_known.__code__.co_firstlineno not in set(counted["lineno"])
