@@ -181,6 +181,18 @@ def test_what_is_no_function_is_named_as_typed(shell: Any, name: str, kind: str)
     assert " object at 0x" not in message
 
 
+def test_compare_versions_with_spaces_unquoted_ask_for_quotes(shell: Any) -> None:
+    """`f(a, b)` unquoted is split into `f(a,` and `b)`: a usage error naming the fix, not
+    a syntax error at a fragment the user never wrote on its own."""
+    before = HookState.capture()
+    result, _ = run(shell, "%architect_compare -q ran(1, 2) ran(2, 1)")
+    error = result.error_in_exec
+    assert isinstance(error, UsageError)
+    assert "'ran(1,' is part of a version" in str(error)
+    assert 'quote each one that has spaces: %architect_compare "slow(a, b)"' in str(error)
+    _ran_nothing(shell, before)
+
+
 def test_nested_profiling_names_the_running_profile(shell: Any) -> None:
     cell = (
         "%%architect_profile -q\n"

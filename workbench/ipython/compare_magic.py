@@ -164,13 +164,14 @@ class CompareMagics(ShellMagics):
         if parsed.save:
             _check_destination(parsed.save, parsed.overwrite)
         versions: dict[str, Callable[..., Any]] = {}
-        for text in map(_unquote, parsed.versions):
+        for raw in parsed.versions:
+            text = _unquote(raw)
             # The same version twice is an A/A run (how noisy is this machine?): keep both.
             name, n = text, 1
             while name in versions:
                 n += 1
                 name = f"{text} ({n})"
-            versions[name] = self._version(text, bool(parsed.args), allow_await)
+            versions[name] = self._version(text, bool(parsed.args), allow_await, raw == text)
         args = self._args(_unquote(parsed.args or ""))
         options = {
             "repeat": parsed.repeat,
@@ -181,7 +182,9 @@ class CompareMagics(ShellMagics):
         }
         return _Versions(versions, args, options, parsed)
 
-    def _version(self, text: str, with_args: bool, allow_await: bool) -> Callable[..., Any]:
+    def _version(
+        self, text: str, with_args: bool, allow_await: bool, bare: bool
+    ) -> Callable[..., Any]:
         if DOTTED_NAME.match(text):
             target = self._lookup(text, text)
             if not callable(target):
@@ -195,6 +198,13 @@ class CompareMagics(ShellMagics):
         try:
             compiled = compile_cell(self._ip, text, allow_await=allow_await)
         except SyntaxError as error:  # shown as a cell's: the line and the caret, no frames
+            if bare and _unbalanced(text):
+                # `f(a, b)` unquoted reaches us as `f(a,` and `b)`: not the user's typo.
+                raise UsageError(
+                    f"{text!r} is part of a version: versions are split at spaces, so "
+                    'quote each one that has spaces: %architect_compare "slow(a, b)" '
+                    '"fast(a, b)"'
+                ) from error
             raise CellSyntaxError(error, self._ip) from error
         if allow_await:
             return partial(compiled.run_async, self._ip)
@@ -288,3 +298,8 @@ def _check_destination(save: str, overwrite: bool) -> None:
             f"-s {save}: {folder} already holds a saved comparison ({taken[0]}{more}); "
             "add --overwrite to replace it, or choose another folder"
         )
+
+
+def _unbalanced(text: str) -> bool:
+    """Whether `text` opens more brackets than it closes, or closes more."""
+    return any(text.count(a) != text.count(b) for a, b in ("()", "[]", "{}"))
