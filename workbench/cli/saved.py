@@ -13,7 +13,8 @@ from typing import Any
 
 from workbench.comparison.diff import profile_diff
 from workbench.errors import ReportFormatError
-from workbench.render.format import Table, fmt_bytes, fmt_seconds
+from workbench.render.comparison import diff_table
+from workbench.render.format import fmt_bytes, fmt_seconds
 from workbench.render.text import table_lines
 from workbench.report import Report
 
@@ -63,34 +64,6 @@ def _figures(before: Report, after: Report) -> list[str]:
     ]
 
 
-def _calls(before: int, after: int) -> str:
-    return f"{before:,} -> {after:,}" if before != after else f"{before:,}"
-
-
-def _diff(before: Report, after: Report, top: int) -> Table:
-    """The functions whose own time changed most, largest change first."""
-    diff = profile_diff(before.functions, after.functions)
-    shown = diff.head(top)
-    largest = max(float(diff["time_change"].abs().max()), 1e-12) if len(diff) else 1.0
-    rows = tuple(
-        (
-            f"{r['time_change'] * 1e3:+.2f} ms",
-            f"{fmt_seconds(r['time_before'])} -> {fmt_seconds(r['time_after'])}",
-            _calls(int(r["calls_before"]), int(r["calls_after"])),
-            str(r["function"]),
-            f"{r['file']}:{r['line']}" if r["file"] else "built-in",
-        )
-        for r in shown.to_dict("records")
-    )
-    return Table(
-        f"What changed: top {len(rows)} of {len(diff)} functions by change in own time",
-        ("change", "own time", "calls", "function", "where"),
-        rows,
-        tuple(abs(float(v)) / largest for v in shown["time_change"]),
-        "rrrll",
-    )
-
-
 def compare_command(parser: argparse.ArgumentParser, args: argparse.Namespace) -> int:
     """Print the two saved reports' figures and their profile diff."""
     before, after = _load(parser, args.before), _load(parser, args.after)
@@ -101,6 +74,6 @@ def compare_command(parser: argparse.ArgumentParser, args: argparse.Namespace) -
         "  one run each: a small change may be noise (workbench.compare times rounds)",
     ]
     out += ["", *_figures(before, after)]
-    out += ["", *table_lines(_diff(before, after, args.top))]
+    out += ["", *table_lines(diff_table(profile_diff(before.functions, after.functions), args.top))]
     print("\n".join(out))
     return 0

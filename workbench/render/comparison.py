@@ -15,7 +15,14 @@ from workbench.render.text import table_lines
 if TYPE_CHECKING:  # renderers read a Comparison; only its type is imported
     from workbench.comparison.result import Comparison, Ranking
 
-__all__ = ["comparison_html", "comparison_page", "comparison_text", "ranking_html", "ranking_text"]
+__all__ = [
+    "comparison_html",
+    "comparison_page",
+    "comparison_text",
+    "diff_table",
+    "ranking_html",
+    "ranking_text",
+]
 
 DIFF_ROWS = 15
 
@@ -137,8 +144,13 @@ def _profiled(comparison: Comparison) -> bool:
 
 
 def _diff(comparison: Comparison) -> Table:
-    diff = comparison.diff
-    shown = diff.head(DIFF_ROWS)
+    return diff_table(comparison.diff, DIFF_ROWS)
+
+
+def diff_table(diff: pd.DataFrame, top: int) -> Table:
+    """The table of a profile diff (`profile_diff`): its first `top` functions, largest
+    change in own time first, bars scaled to the largest change."""
+    shown = diff.head(top)
     largest = max(float(diff["time_change"].abs().max()), 1e-12) if len(diff) else 1.0
     rows = tuple(
         (
