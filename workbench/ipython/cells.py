@@ -34,6 +34,8 @@ __all__ = [
     "compile_cell",
     "resolve_function",
     "resolve_name",
+    "unbalanced",
+    "unquote",
 ]
 
 DOTTED_NAME = re.compile(r"^[A-Za-z_]\w*(\.[A-Za-z_]\w*)*$")
@@ -202,3 +204,16 @@ def resolve_function(name: str, namespace: dict[str, Any]) -> Any:
             "method, e.g. -l transform or -l Pipeline.run"
         )
     return target
+
+
+def unquote(text: str) -> str:
+    """magic_arguments keeps the quotes around an argument; an expression has none."""
+    if len(text) >= 2 and text[0] == text[-1] and text[0] in "'\"":
+        return text[1:-1]
+    return text
+
+
+def unbalanced(text: str) -> bool:
+    """Whether `text` opens more brackets than it closes, or closes more: a fragment of
+    an expression that magic_arguments split at its spaces."""
+    return any(text.count(a) != text.count(b) for a, b in ("()", "[]", "{}"))

@@ -29,16 +29,15 @@ from workbench.comparison.timing import MIN_ROUNDS
 from workbench.errors import OptionError
 from workbench.ipython.awaiting import awaits_at_top_level
 from workbench.ipython.base import ShellMagics
-from workbench.ipython.cells import DOTTED_NAME, CellSyntaxError, compile_cell
+from workbench.ipython.cells import (
+    DOTTED_NAME,
+    CellSyntaxError,
+    compile_cell,
+    unbalanced,
+    unquote,
+)
 
 __all__ = ["CompareMagics"]
-
-
-def _unquote(text: str) -> str:
-    """magic_arguments keeps the quotes around an argument; an expression has none."""
-    if len(text) >= 2 and text[0] == text[-1] and text[0] in "'\"":
-        return text[1:-1]
-    return text
 
 
 @dataclass(frozen=True)
@@ -135,7 +134,7 @@ class CompareMagics(ShellMagics):
             parsed = parse_argstring(self.architect_compare, line)
         except UsageError:
             return False
-        for version in map(_unquote, parsed.versions):
+        for version in map(unquote, parsed.versions):
             if DOTTED_NAME.match(version):
                 try:
                     target = self._lookup(version, version)
@@ -165,14 +164,14 @@ class CompareMagics(ShellMagics):
             _check_destination(parsed.save, parsed.overwrite)
         versions: dict[str, Callable[..., Any]] = {}
         for raw in parsed.versions:
-            text = _unquote(raw)
+            text = unquote(raw)
             # The same version twice is an A/A run (how noisy is this machine?): keep both.
             name, n = text, 1
             while name in versions:
                 n += 1
                 name = f"{text} ({n})"
             versions[name] = self._version(text, bool(parsed.args), allow_await, raw == text)
-        args = self._args(_unquote(parsed.args or ""))
+        args = self._args(unquote(parsed.args or ""))
         options = {
             "repeat": parsed.repeat,
             "seconds": parsed.seconds,
@@ -198,7 +197,7 @@ class CompareMagics(ShellMagics):
         try:
             compiled = compile_cell(self._ip, text, allow_await=allow_await)
         except SyntaxError as error:  # shown as a cell's: the line and the caret, no frames
-            if bare and _unbalanced(text):
+            if bare and unbalanced(text):
                 # `f(a, b)` unquoted reaches us as `f(a,` and `b)`: not the user's typo.
                 raise UsageError(
                     f"{text!r} is part of a version: versions are split at spaces, so "
@@ -298,8 +297,3 @@ def _check_destination(save: str, overwrite: bool) -> None:
             f"-s {save}: {folder} already holds a saved comparison ({taken[0]}{more}); "
             "add --overwrite to replace it, or choose another folder"
         )
-
-
-def _unbalanced(text: str) -> bool:
-    """Whether `text` opens more brackets than it closes, or closes more."""
-    return any(text.count(a) != text.count(b) for a, b in ("()", "[]", "{}"))
