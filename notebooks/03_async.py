@@ -153,9 +153,12 @@ assert (tasks["coroutine"] == "get_with_retry_async").sum() == len(IDS)
 
 # %% [markdown]
 # ## 4. The proof: the same records, many times sooner
+#
+# A compare runs each version at least 8 times, and the sequential one waits 40 ms per
+# request: on a sample of 60 records the proof takes seconds, not minutes.
 
 # %%
-# %architect_compare -o cmp --no-progress fetch_sequential fetch_concurrent -a IDS
+# %architect_compare -o cmp --no-progress fetch_sequential fetch_concurrent -a "IDS[:60]"
 
 # %%
 assert cmp.equal is True
