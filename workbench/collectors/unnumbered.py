@@ -60,7 +60,7 @@ def line_at(code: CodeType, offset: int) -> int:
     own = _line(instructions[at])
     if own is not None:
         return own
-    best: tuple[int, int] | None = None  # (run length, line) of the likeliest path
+    best: tuple[int, int] | None = None  # (rank, line) of the likeliest path so far
     for pred in _predecessors(instructions, at):
         length, checked = _run(instructions, pred)
         line = _line_before(instructions, pred)
