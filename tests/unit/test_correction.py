@@ -194,9 +194,11 @@ def test_the_estimate_names_whose_cost_it_is() -> None:
     """The slowdown estimate is cProfile's: with tracemalloc on, whose cost is not
     estimated, the sentence must not claim it is the whole profile's."""
     plain = workbench.profiling(memory="off").run(_calls, 2000).summary.correction
-    assert plain is not None and plain.startswith("profiling made this code about ")
+    assert plain is not None
+    assert plain.startswith("profiling made this code about ")
     heap = workbench.profiling(memory="tracemalloc").run(_calls, 2000).summary.correction
-    assert heap is not None and heap.startswith("cProfile made this code about ")
+    assert heap is not None
+    assert heap.startswith("cProfile made this code about ")
     assert "and tracemalloc's cost per allocation on top: not estimated" in heap
 
 
