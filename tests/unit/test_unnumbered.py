@@ -40,7 +40,9 @@ def test_every_instruction_has_a_line_of_the_body() -> None:
 
 def test_sampled_lines_of_a_membership_scan_name_the_scan() -> None:
     allow = [f"a{i}" for i in range(400)]
-    items = [f"a{i % 800}" for i in range(60_000)]
+    # 1 item in 50 is kept: the scan, not the append, is where the time goes (3.12+ can
+    # charge a scan that found its item to the append's line, the next signal check).
+    items = [f"a{i % 400}" if i % 50 == 0 else "zz" for i in range(60_000)]
     report = workbench.profiling(lines="auto").run(keep_known, items, allow)
     lines = report.lines[report.lines["function"] == "keep_known"]
     assert set(lines["method"]) == {"sampled"}
