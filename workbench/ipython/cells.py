@@ -32,6 +32,7 @@ __all__ = [
     "cell_number",
     "code_label",
     "compile_cell",
+    "lookup",
     "resolve_function",
     "resolve_name",
     "unbalanced",
@@ -171,21 +172,41 @@ def resolve_name(name: str, namespace: dict[str, Any]) -> Any:
             f"-l {quoted(name)}: give a function's name or dotted path, e.g. -l transform "
             "or -l Pipeline.run"
         )
+    return lookup(
+        name,
+        namespace,
+        f"-l {name}",
+        "define or import it in an earlier cell (or use -l auto)",
+    )
+
+
+def lookup(name: str, namespace: dict[str, Any], where: str, hint: str) -> Any:
+    """The object a dotted path (`transform`, `Pipeline.run`) names in `namespace`, whose
+    first part may also be a builtin.
+
+    Parameters:
+        name: the path, already matched by DOTTED_NAME.
+        namespace: the notebook's names.
+        where: how a message names the option or value that gave `name`.
+        hint: the fix a message gives when the first part names nothing.
+
+    Raises:
+        UsageError: no such name (`{where}: no name ... in the notebook; {hint}`) or no
+            such attribute.
+    """
     head, *rest = name.split(".")
-    if head not in namespace and hasattr(builtins, head):
-        namespace = vars(builtins)
-    if head not in namespace:
-        raise UsageError(
-            f"-l {name}: no name {quoted(head)} in the notebook; define or import it in an "
-            "earlier cell (or use -l auto)"
-        )
-    target = namespace[head]
+    if head in namespace:
+        target = namespace[head]
+    elif hasattr(builtins, head):
+        target = getattr(builtins, head)
+    else:
+        raise UsageError(f"{where}: no name {quoted(head)} in the notebook; {hint}")
     for i, part in enumerate(rest):
         try:
             target = getattr(target, part)
         except AttributeError:
             known = ".".join([head, *rest[:i]])
-            raise UsageError(f"-l {name}: {known} has no attribute {quoted(part)}") from None
+            raise UsageError(f"{where}: {known} has no attribute {quoted(part)}") from None
     return target
 
 

@@ -8,7 +8,6 @@ sent by the input transformer to `architect_compare_async` and runs on the kerne
 
 from __future__ import annotations
 
-import builtins
 import inspect
 import os
 from collections.abc import Callable
@@ -33,6 +32,7 @@ from workbench.ipython.cells import (
     DOTTED_NAME,
     CellSyntaxError,
     compile_cell,
+    lookup,
     unbalanced,
     unquote,
 )
@@ -242,26 +242,14 @@ class CompareMagics(ShellMagics):
         Raises:
             UsageError: no such name or attribute, saying what compare accepts.
         """
-        head, *rest = text.split(".")
-        if head in self._ip.user_ns:
-            target = self._ip.user_ns[head]
-        elif hasattr(builtins, head):
-            target = getattr(builtins, head)
-        else:
-            hint = (
-                "use auto, none, or a function check(a, b) defined in an earlier cell"
-                if where.startswith("--check")
-                else "give a function defined or imported in an earlier cell (called with "
-                f'-a\'s arguments), or quote an expression, e.g. "{head}(data)"'
-            )
-            raise UsageError(f"{where}: no name {head!r} in the notebook; {hint}")
-        for i, part in enumerate(rest):
-            try:
-                target = getattr(target, part)
-            except AttributeError:
-                known = ".".join([head, *rest[:i]])
-                raise UsageError(f"{where}: {known} has no attribute {part!r}") from None
-        return target
+        head = text.split(".")[0]
+        hint = (
+            "use auto, none, or a function check(a, b) defined in an earlier cell"
+            if where.startswith("--check")
+            else "give a function defined or imported in an earlier cell (called with "
+            f'-a\'s arguments), or quote an expression, e.g. "{head}(data)"'
+        )
+        return lookup(text, self._ip.user_ns, where, hint)
 
     def _publish(self, ranking: Ranking, parsed: _Versions) -> None:
         """Show and keep the Ranking, or for two versions their Comparison."""
