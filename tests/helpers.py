@@ -114,11 +114,13 @@ def execute(cells: list[str], tmp_path: Path, *, allow_errors: bool = False) -> 
 
 
 def iopub_outputs(
-    client: Any, msg_id: str, timeout: float = 120, tick: Any = None
+    client: Any, msg_id: str, timeout: float = 120, tick: Any = None, on_output: Any = None
 ) -> list[dict[str, Any]]:
     """The outputs of request `msg_id` until the kernel is idle again.
 
-    `tick`, if given, is called every 0.2 s while waiting (to interrupt, say).
+    `tick`, if given, is called every 0.2 s while waiting (to interrupt, say);
+    `on_output`, if given, with each output as it arrives (to interrupt at a progress
+    line, say).
     """
     outputs: list[dict[str, Any]] = []
     deadline = time.monotonic() + timeout
@@ -136,6 +138,8 @@ def iopub_outputs(
             return outputs
         if kind in ("display_data", "execute_result", "error", "stream"):
             outputs.append({"kind": kind, **content})
+            if on_output is not None:
+                on_output(outputs[-1])
     raise AssertionError(f"no end to request {msg_id}")
 
 

@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-import queue
 import re
-import time
 from pathlib import Path
 from typing import Any
 
 import pytest
+
+from tests.helpers import iopub_outputs
 
 pytestmark = pytest.mark.kernel
 
@@ -35,27 +35,16 @@ def test_an_interrupted_compare_shows_its_complete_rounds(tmp_path: Path) -> Non
     manager, client = start_new_kernel(kernel_name="python3", cwd=str(tmp_path))
 
     def run(code: str, interrupt_at_step: int = 0) -> list[dict[str, Any]]:
-        msg_id = client.execute(code)
-        outputs: list[dict[str, Any]] = []
         sent = False
-        deadline = time.monotonic() + 180
-        while time.monotonic() < deadline:
-            try:
-                message = client.get_iopub_msg(timeout=0.5)
-            except queue.Empty:
-                continue
-            if message["parent_header"].get("msg_id") != msg_id:
-                continue
-            kind, content = message["msg_type"], message["content"]
-            if kind == "status" and content["execution_state"] == "idle":
-                return outputs
-            if kind in ("display_data", "error", "stream"):
-                outputs.append({"kind": kind, **content})
-            steps = re.findall(r"\| (\d+)/\d+ ", content.get("text", ""))
+
+        def interrupt_at(output: dict[str, Any]) -> None:
+            nonlocal sent
+            steps = re.findall(r"\| (\d+)/\d+ ", output.get("text", ""))
             if interrupt_at_step and not sent and steps and int(steps[-1]) >= interrupt_at_step:
                 manager.interrupt_kernel()
                 sent = True
-        raise AssertionError("the kernel did not finish")
+
+        return iopub_outputs(client, client.execute(code), timeout=180, on_output=interrupt_at)
 
     try:
         run(SETUP)
