@@ -12,9 +12,9 @@ import pandas as pd
 import pytest
 
 import workbench
-from workbench.comparison import Comparison, Version
-from workbench.comparison.diff import DIFF_COLUMNS
-from workbench.comparison.timing import Timing, speedup_interval, verdict
+from workbench.comparison import Version
+from workbench.comparison.assemble import pair
+from workbench.comparison.timing import Timing
 
 FIXTURES = Path(__file__).resolve().parents[1] / "fixtures" / "reports"
 BIG = list(range(50_000))  # a value whose repr is 300 kB
@@ -26,18 +26,7 @@ def _comparison(peaks: tuple[int, int], seconds: tuple[float, float], min_effect
     report = workbench.Report.load(FIXTURES / "traced")  # a saved profile: fixed numbers
     base = Version("base", Timing((seconds[0],) * 8, 1), peaks[0], report)
     cand = Version("cand", Timing((seconds[1],) * 8, 1), peaks[1], report)
-    speedup, low, high = speedup_interval(base.timing, cand.timing)
-    return Comparison(
-        baseline=base,
-        candidate=cand,
-        equal=True,
-        speedup=speedup,
-        speedup_ci=(low, high),
-        memory_ratio=peaks[0] / peaks[1],
-        verdict=verdict(speedup, low, high, min_effect),
-        min_effect=min_effect,
-        diff=pd.DataFrame(columns=list(DIFF_COLUMNS)).astype(DIFF_COLUMNS),
-    )
+    return pair(base, cand, True, min_effect)
 
 
 @pytest.mark.parametrize("peaks", [(1_000_000, 996_000), (996_000, 1_000_000), (10, 10)])

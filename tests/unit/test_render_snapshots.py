@@ -16,9 +16,9 @@ import pytest
 
 import workbench
 from workbench.comparison import Comparison, Ranking, Version
-from workbench.comparison.diff import profile_diff
+from workbench.comparison.assemble import pair
 from workbench.comparison.ranking import ranking_table
-from workbench.comparison.timing import Timing, speedup_interval, verdict
+from workbench.comparison.timing import Timing
 
 FIXTURES = Path(__file__).resolve().parents[1] / "fixtures" / "reports"
 REPORTS = sorted(p.name for p in FIXTURES.iterdir() if (p / "report.json").exists())
@@ -71,18 +71,7 @@ def _version(name: str, seconds: tuple[float, ...], peak: int, report: str) -> V
 
 
 def _comparison(baseline: Version, candidate: Version) -> Comparison:
-    speedup, low, high = speedup_interval(baseline.timing, candidate.timing)
-    return Comparison(
-        baseline=baseline,
-        candidate=candidate,
-        equal=True,
-        speedup=speedup,
-        speedup_ci=(low, high),
-        memory_ratio=baseline.peak_memory / candidate.peak_memory,
-        verdict=verdict(speedup, low, high, 0.03),
-        min_effect=0.03,
-        diff=profile_diff(baseline.report.functions, candidate.report.functions),
-    )
+    return pair(baseline, candidate, True, 0.03)
 
 
 def test_comparison_and_ranking_render_exactly() -> None:

@@ -12,7 +12,7 @@ from workbench.comparison.result import Comparison, Ranking, Version
 from workbench.comparison.timing import Timed, speedup_interval, verdict
 from workbench.report.report import Report
 
-__all__ = ["Measured", "assemble"]
+__all__ = ["Measured", "assemble", "pair"]
 
 
 @dataclass
@@ -52,6 +52,41 @@ def _ratio(baseline: int | None, candidate: int | None) -> float | None:
     return baseline / candidate
 
 
+def pair(
+    baseline: Version,
+    candidate: Version,
+    equal: bool | None,
+    min_effect: float,
+    *,
+    rounds_planned: int | None = None,
+    interrupted: bool = False,
+) -> Comparison:
+    """The Comparison of `candidate` against `baseline`: the speedup and its interval,
+    the verdict, the memory ratio and the profile diff.
+
+    Parameters:
+        baseline, candidate: the measured versions.
+        equal: the result check's outcome (None: skipped).
+        min_effect: the smallest relative change that counts.
+        rounds_planned: the rounds the compare set out to time (None: unknown).
+        interrupted: a KeyboardInterrupt ended the compare early.
+    """
+    speedup, low, high = speedup_interval(baseline.timing, candidate.timing)
+    return Comparison(
+        baseline=baseline,
+        candidate=candidate,
+        equal=equal,
+        speedup=speedup,
+        speedup_ci=(low, high),
+        memory_ratio=_ratio(baseline.peak_memory, candidate.peak_memory),
+        verdict=verdict(speedup, low, high, min_effect),
+        min_effect=min_effect,
+        diff=_diff(baseline.report, candidate.report),
+        rounds_planned=rounds_planned,
+        interrupted=interrupted,
+    )
+
+
 def assemble(
     names: list[str],
     measured: Measured,
@@ -70,22 +105,17 @@ def assemble(
     """
     m = measured
     versions = [Version(*v) for v in zip(names, m.timed.timings, m.peaks, m.reports, strict=True)]
-    comparisons = {}
-    for candidate in versions[1:]:
-        speedup, low, high = speedup_interval(versions[0].timing, candidate.timing)
-        comparisons[candidate.name] = Comparison(
-            baseline=versions[0],
-            candidate=candidate,
-            equal=equal,
-            speedup=speedup,
-            speedup_ci=(low, high),
-            memory_ratio=_ratio(versions[0].peak_memory, candidate.peak_memory),
-            verdict=verdict(speedup, low, high, min_effect),
-            min_effect=min_effect,
-            diff=_diff(versions[0].report, candidate.report),
+    comparisons = {
+        candidate.name: pair(
+            versions[0],
+            candidate,
+            equal,
+            min_effect,
             rounds_planned=m.planned,
             interrupted=m.interrupted,
         )
+        for candidate in versions[1:]
+    }
     if not many:
         return comparisons[versions[1].name]
     return Ranking(comparisons, ranking_table(versions[0], comparisons))
