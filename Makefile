@@ -14,7 +14,7 @@ ROOT_FLAG := $(if $(filter 0,$(shell id -u)),--allow-root,)
 
 $(STAMP): pyproject.toml
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
-	$(PY) -m pip install --quiet --disable-pip-version-check -e '.[test]'
+	$(PY) -m pip install --quiet --disable-pip-version-check -e '.[test,dask]'
 	touch $(STAMP)
 
 # speedscope's published file-format schema, which the export tests validate against:
@@ -88,7 +88,7 @@ bench-smoke: $(VENV_BENCH)/.installed
 $(VENV313)/.installed: pyproject.toml
 	command -v $(PY313) >/dev/null || { echo "Python 3.13 not found ($(PY313)); set PY313=/path/to/python3.13"; exit 1; }
 	test -x $(VENV313)/bin/python || $(PY313) -m venv $(VENV313)
-	$(VENV313)/bin/python -m pip install --quiet --disable-pip-version-check -e '.[test]'
+	$(VENV313)/bin/python -m pip install --quiet --disable-pip-version-check -e '.[test,dask]'
 	touch $@
 
 test-py313: $(VENV313)/.installed $(SPEEDSCOPE_SCHEMA)

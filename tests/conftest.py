@@ -30,6 +30,9 @@ def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]) ->
 
 # multiprocessing starts these once per interpreter, by design, and keeps them.
 _PROCESS_MACHINERY = ("multiprocessing.resource_tracker", "multiprocessing.forkserver")
+# distributed's offload pool (serialisation off the event loop) lives as long as the
+# process, by design, once a client has used it.
+_PROCESS_THREADS = ("Dask-Offload",)
 
 
 def _children() -> dict[int, str]:
@@ -47,7 +50,9 @@ def _left(threads: set[threading.Thread], children: dict[int, str]) -> list[str]
     new_threads = [
         f"thread {t.name} ({type(t).__module__})"
         for t in threading.enumerate()
-        if t not in threads and not type(t).__module__.startswith(KERNEL_THREAD_MODULES)
+        if t not in threads
+        and not type(t).__module__.startswith(KERNEL_THREAD_MODULES)
+        and not t.name.startswith(_PROCESS_THREADS)
     ]
     now = _children()
     # The RSS sampler's child serves every profile of the process, by design.

@@ -23,6 +23,7 @@ _RUNNERS: Final = (
     ("ipython", "cells.py"),
     ("collectors", "tasks.py"),
     ("cli", "run.py"),  # `python -m workbench run` execs the program's code
+    ("cluster", "worker_side.py"),  # a Dask worker's task, run under our profiler
 )
 RUNNER_FILES: Final = frozenset(str(PACKAGE_DIR.joinpath(*parts)) for parts in _RUNNERS)
 

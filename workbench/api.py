@@ -68,6 +68,7 @@ def profiling(
     top: int = 20,
     label: str = "profiled block",
     user_code: Sequence[object] = (),
+    dask: object = "auto",
     **advanced: Any,
 ) -> ProfileSession:
     """A context manager that profiles the block it wraps; `.report` is set on exit.
@@ -96,6 +97,10 @@ def profiling(
             (line detail, hints, the hottest function) beyond the default rule (every
             file outside the standard library, site-packages and the workbench); prefix
             a string with "!" to remove one, e.g. ["../src", "!../src/shop/vendored"].
+        dask: "auto" (the default): when a `distributed.Client` is the default client
+            as the run starts, the tasks it runs during the run are profiled in its
+            workers and merged into the report; a Client to follow that one; "off" or
+            False not to follow any.
         advanced: `auto_functions`, `sample_interval`, `rss_interval`, `hints` (see
             ProfileOptions).
 
@@ -111,6 +116,7 @@ def profiling(
         functions=functions,
         top=top,
         user_code=user_code,
+        dask=dask,
         **advanced,
     )
     return ProfileSession(options, label=label)

@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 from functools import cached_property
 from typing import Any, Literal, get_args
 
+from workbench.cluster.mode import DASK_MODES, DaskMode, dask_mode
 from workbench.errors import OptionError, quoted
 from workbench.source.user_code import Rule, from_environment, parse_entries
 
@@ -132,6 +133,9 @@ class Plan:
         functions: how function times are measured: "exact" (cProfile: every call
             counted, its cost corrected) or "sampled" (the CPU-time sampler's stacks: no
             hook on calls, no call counts).
+        dask: whether the run follows its Dask tasks into the workers: "auto" (the
+            default client, if there is one when the run starts), "client" (a client
+            given) or "off".
     """
 
     lines: LineMethod
@@ -141,8 +145,10 @@ class Plan:
     evidence: bool = False
     hints: bool = False
     functions: FunctionMode = "exact"
+    dask: DaskMode = "off"
 
     def __post_init__(self) -> None:
+        _one_of("dask", self.dask, DASK_MODES)
         _one_of("lines", self.lines, LINE_METHODS)
         _one_of("memory", self.memory, MEMORY_MODES)
         _one_of("functions", self.functions, FUNCTION_MODES)
@@ -205,6 +211,9 @@ class ProfileOptions:
             beyond the default rule, or (a string prefixed with "!") not to; after the
             `WORKBENCH_USER_CODE` environment variable's entries (see `workbench.source.user_code`).
         user_rule: `user_code` resolved (set from it; not an argument).
+        dask: follow the run's Dask tasks into the workers and profile them there:
+            "auto" (the default client when the run starts, if distributed is in use),
+            a `distributed.Client`, or "off" (also False).
 
     Raises:
         OptionError: for an unknown mode, a bad number, lenses that cannot share a run, or
@@ -220,6 +229,7 @@ class ProfileOptions:
     rss_interval: float = 0.01
     hints: bool = True
     user_code: Sequence[object] = ()
+    dask: object = "auto"
     user_rule: Rule = field(default=(), init=False)
 
     def __post_init__(self) -> None:
@@ -231,6 +241,7 @@ class ProfileOptions:
         object.__setattr__(self, "user_rule", from_environment() + parse_entries(entries))
         _one_of("memory", self.memory, MEMORY_MODES)
         _one_of("functions", self.functions, FUNCTION_MODES)
+        dask_mode(self.dask)
         _whole_number("top", self.top)
         _whole_number("auto_functions", self.auto_functions)
         for name in ("sample_interval", "rss_interval"):
@@ -275,6 +286,7 @@ class ProfileOptions:
             evidence=self.hints and not named,
             hints=self.hints,
             functions=self.functions,
+            dask=dask_mode(self.dask),
         )
 
     @property

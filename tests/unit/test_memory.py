@@ -69,7 +69,8 @@ def test_rss_timeline_and_peak() -> None:
     assert s.memory_source == "rss"
     assert s.peak_memory == timeline["rss"].max()
     assert s.memory_start == timeline["rss"].iloc[0]
-    assert list(timeline.columns) == ["t", "rss"]
+    assert list(timeline.columns) == ["t", "rss", "where"]
+    assert set(timeline["where"]) == {"client"}  # no Dask workers here
 
 
 def test_memory_off() -> None:

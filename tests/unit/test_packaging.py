@@ -1,5 +1,6 @@
 """The packaging metadata, checked offline: environment.yml and pyproject.toml name the
-same packages, the license file is the declared license, the version is written once.
+same packages (runtime, test and dask extras), the license file is the declared license,
+the version is written once.
 (tests/packaging builds the wheel and installs it.)"""
 
 from __future__ import annotations
@@ -32,6 +33,9 @@ def test_environment_names_the_same_packages_as_pyproject() -> None:
     project = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]
     pip_names = {_name(s) for s in project["dependencies"]}
     pip_names |= {_name(s) for s in project["optional-dependencies"]["test"]}
+    # dask[distributed] is two packages on conda-forge: dask and distributed.
+    for spec in project["optional-dependencies"]["dask"]:
+        pip_names |= {_name(spec), *re.findall(r"\[(\w+)\]", spec)}
     conda_names = {_PYPI_NAME.get(_name(s), _name(s)) for s in _conda_specs()} - {"python", "pip"}
     assert conda_names == pip_names
 

@@ -27,6 +27,7 @@ from workbench.source import SourceIndex
 if TYPE_CHECKING:
     import asyncio
 
+    from workbench.cluster.follow import ClusterCollector
     from workbench.collectors.memory_lines import MemoryLineCollector
 
 __all__ = ["Lenses"]
@@ -59,6 +60,7 @@ class Lenses:
     lines: LineCollector | None
     tasks: TaskCollector
     sampler: LineSampler | None
+    cluster: ClusterCollector | None = None
 
     def order(self) -> list[Collector]:
         """The start order (they stop in reverse).
@@ -68,11 +70,14 @@ class Lenses:
         legacy mode; see collectors/lines.py). Once cProfile runs, the session makes only
         calls into our collectors, whose callees are filtered out of the function table.
         The spawn watch starts after the RSS sampler so that it stops before the sampler's
-        child process is reaped (its CPU is ours, not the profiled code's).
+        child process is reaped (its CPU is ours, not the profiled code's). The Dask
+        workers are followed first and collected last: their round trips to the cluster
+        are outside every other lens.
         """
         return [
             c
             for c in (
+                self.cluster,
                 self.rss,
                 self.spawned,
                 self.heap,

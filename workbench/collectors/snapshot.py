@@ -11,6 +11,8 @@ import cProfile
 import inspect
 from typing import TYPE_CHECKING
 
+from workbench.collectors.dynamic_code import label
+
 if TYPE_CHECKING:  # functions.py imports this module
     from workbench.collectors.functions import StatsDict, StatsKey
 
@@ -25,7 +27,7 @@ _RESUMABLE = inspect.CO_GENERATOR | inspect.CO_COROUTINE | inspect.CO_ASYNC_GENE
 def resumable(entries: list[_lsprof.profiler_entry]) -> set[StatsKey]:
     """The profiled generators and coroutines, by pstats' names (from their code flags)."""
     return {
-        (entry.code.co_filename, entry.code.co_firstlineno, entry.code.co_name)
+        label(entry.code)
         for entry in entries
         if not isinstance(entry.code, str) and entry.code.co_flags & _RESUMABLE
     }
@@ -53,7 +55,7 @@ class Profile(cProfile.Profile):
         callers_of: dict[StatsKey, dict[StatsKey, tuple[int, int, float, float]]] = {}
         names: dict[int, StatsKey] = {}
         for entry in entries:
-            key = names[id(entry.code)] = cProfile.label(entry.code)
+            key = names[id(entry.code)] = label(entry.code)
             nc, tt, ct = entry.callcount, entry.inlinetime, entry.totaltime
             cc = nc - entry.reccallcount
             if key in stats:

@@ -21,8 +21,19 @@ DIFF_COLUMNS: dict[str, str] = {
 _KEY = ["function", "file", "line"]
 
 
+def _per_function(functions: pd.DataFrame) -> pd.DataFrame:
+    """One row per function: a function that ran in the client and in Dask workers has
+    a row per process (`where`), and the two runs' workers need not be the same."""
+    if "where" in functions and functions["where"].nunique() > 1:
+        return functions.groupby(_KEY, sort=False, as_index=False).agg(
+            ncalls=("ncalls", "sum"), tottime=("tottime", "sum"), user_code=("user_code", "any")
+        )
+    return functions[[*_KEY, "ncalls", "tottime", "user_code"]]
+
+
 def profile_diff(before: pd.DataFrame, after: pd.DataFrame) -> pd.DataFrame:
-    """Match the two function tables by (function, file, line) and subtract.
+    """Match the two function tables by (function, file, line) and subtract, each
+    function's calls and time added up over the processes it ran in.
 
     A function found in one profile only has zero calls and time in the other (the
     baseline's `parse_record` gone, the candidate's `cached_parse` new). Times are own
@@ -33,9 +44,8 @@ def profile_diff(before: pd.DataFrame, after: pd.DataFrame) -> pd.DataFrame:
         before: the baseline's `report.functions`.
         after: the candidate's `report.functions`.
     """
-    columns = [*_KEY, "ncalls", "tottime", "user_code"]
-    merged = before[columns].merge(
-        after[columns], on=_KEY, how="outer", suffixes=("_before", "_after")
+    merged = _per_function(before).merge(
+        _per_function(after), on=_KEY, how="outer", suffixes=("_before", "_after")
     )
     table = pd.DataFrame(
         {

@@ -11,20 +11,22 @@ import logging
 import marshal
 import platform
 import sys
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from typing import Any
 
 import pandas as pd
 
+from workbench.cluster.resolve import shipped_files
 from workbench.collectors.calibration import HookCost
 from workbench.collectors.functions import StatsDict
 from workbench.collectors.lenses import Lenses
 from workbench.hints import Evidence, rank_hints
 from workbench.options import Display
-from workbench.report import tables
+from workbench.report import cluster, tables
 from workbench.report.correction import Correction, correct
 from workbench.report.report import Report
 from workbench.report.stacks import stacks_frame, stats_from_stacks
-from workbench.report.summary import build_summary
+from workbench.report.summary import ClusterFigures, build_summary
 
 __all__ = ["Clocks", "build_report"]
 
@@ -40,11 +42,13 @@ class Clocks:
         wall: elapsed seconds.
         cpu: process CPU seconds over the same span.
         started_at: local start time, ISO 8601.
+        epoch: the start as `time.time()` (to place other processes' times).
     """
 
     wall: float
     cpu: float
     started_at: str
+    epoch: float = 0.0
 
 
 def build_report(
@@ -71,7 +75,8 @@ def build_report(
     if cost is not None:
         cost = cost.in_run(*lenses.functions.probed)
     correction = correct(raw, cost, stacks, lenses.functions.hidden, lenses.functions.resumable)
-    functions = tables.functions_frame(correction.stats, index, raw)
+    part = _cluster_part(lenses, clocks)
+    functions = tables.functions_frame(correction.stats, index, raw, part.functions)
     if plan.lines == "traced" and lenses.lines is not None:
         lines = tables.exact_lines_frame(
             lenses.lines.timings, lenses.lines.unit, clocks.wall, index
@@ -83,6 +88,12 @@ def build_report(
         )
     else:
         lines = tables.frame("lines", [])
+    if part.lines:
+        # A function named for tracing that only ran in the workers: no empty block.
+        if plan.lines == "traced":
+            hits = lines.groupby(["function", "file"])["hits"].transform("sum")
+            lines = lines[hits > 0]
+        lines = pd.concat([lines, *part.lines], ignore_index=True)
     top_sites = lenses.heap.top_lines(_ALLOCATION_ROWS, index.is_user_code) if lenses.heap else []
     if plan.memory == "lines" and lenses.memory_lines is not None:
         memory = tables.memory_lines_frame(lenses.memory_lines.lines, index)
@@ -90,6 +101,8 @@ def build_report(
         memory = tables.allocation_frame(top_sites, index)
     tasks = lenses.tasks
     tasks_table = tables.tasks_frame(tasks.tasks, tasks.started, tasks.stopped, index)
+    if part.tasks:
+        tasks_table = pd.concat([tasks_table, tables.frame("tasks", part.tasks)], ignore_index=True)
     peak, start = _memory_figures(lenses)
     allocations = [(s.filename, s.lineno, s.size) for s in top_sites]
     hints, hint_failure = _hints(lenses, correction.stats, tasks_table, clocks, peak, allocations)
@@ -109,18 +122,66 @@ def build_report(
         exc=exc,
         notes=_notes(lenses) + ((hint_failure,) if hint_failure else ()),
         cost=_cost(correction, cost, lenses) if cost is not None else None,
+        cluster=part.figures,
     )
     return Report(
         summary=summary,
         functions=functions,
         lines=lines,
         memory=memory,
-        timeline=tables.timeline_frame(lenses.rss.samples if lenses.rss else []),
+        timeline=pd.concat(
+            [
+                tables.timeline_frame(lenses.rss.samples if lenses.rss else []),
+                tables.frame("timeline", part.memory),
+            ],
+            ignore_index=True,
+        ),
         tasks=tasks_table,
         hints=hints,
         stacks=_stacks(lenses),
         profile_data=marshal.dumps(raw),  # profile.prof: what cProfile measured
         display=display,
+    )
+
+
+@dataclass
+class _ClusterPart:
+    """The rows and figures of the run's Dask tasks (all empty: none followed)."""
+
+    functions: list[dict[str, Any]] = field(default_factory=list)
+    lines: list[pd.DataFrame] = field(default_factory=list)
+    tasks: list[dict[str, Any]] = field(default_factory=list)
+    memory: list[dict[str, Any]] = field(default_factory=list)
+    figures: ClusterFigures | None = None
+
+
+def _cluster_part(lenses: Lenses, clocks: Clocks) -> _ClusterPart:
+    """What the workers sent back, as rows of the Report's tables."""
+    collector = lenses.cluster
+    if collector is None or not collector.workers:
+        return _ClusterPart()
+    rename = cluster.renamer(shipped_files())
+    payloads = [collector.payloads[a] for a in sorted(collector.payloads)]
+    return _ClusterPart(
+        functions=cluster.worker_functions(payloads, lenses.index, rename),
+        lines=cluster.worker_lines(
+            payloads,
+            lenses.index,
+            rename,
+            lenses.plan.sampled_functions,
+            lenses.plan.traced if lenses.plan.lines == "traced" else (),
+        )
+        if lenses.plan.lines != "off"
+        else [],
+        tasks=cluster.task_rows(collector.records, clocks.epoch),
+        memory=cluster.worker_memory(payloads, clocks.epoch),
+        figures=cluster.cluster_figures(
+            collector.records,
+            clocks.epoch,
+            clocks.wall,
+            collector.workers,
+            complete=set(collector.payloads) >= set(collector.workers),
+        ),
     )
 
 
@@ -224,4 +285,6 @@ def _notes(lenses: Lenses) -> tuple[str, ...]:
             why += ", and on Python 3.11 it needs line_profiler's hook"
         notes.append(f"memory per line ran, so line times were not measured: {why}")
     notes.extend(lenses.spawned.notes())
+    if lenses.cluster is not None:
+        notes.extend(lenses.cluster.notes)
     return tuple(notes)

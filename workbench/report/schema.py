@@ -13,6 +13,9 @@ import pandas as pd
 
 __all__ = ["COLUMNS", "TABLES", "frame"]
 
+# `where` says in which process a row was measured: "client" (the profiled process) or a
+# Dask worker's address (see workbench.cluster).
+
 # The Report's tables, in the order they are saved.
 TABLES = ("functions", "lines", "memory", "timeline", "tasks", "hints", "stacks")
 
@@ -29,6 +32,7 @@ COLUMNS: dict[str, dict[str, str]] = {
         "raw_cumtime": "float64",
         "share": "float64",
         "user_code": "bool",
+        "where": "str",
     },
     "lines": {
         "function": "str",
@@ -40,6 +44,7 @@ COLUMNS: dict[str, dict[str, str]] = {
         "share": "float64",
         "source": "str",
         "method": "str",
+        "where": "str",
     },
     "memory": {
         "function": "str",
@@ -52,7 +57,7 @@ COLUMNS: dict[str, dict[str, str]] = {
         "user_code": "bool",
         "method": "str",
     },
-    "timeline": {"t": "float64", "rss": "int64"},
+    "timeline": {"t": "float64", "rss": "int64", "where": "str"},
     "tasks": {
         "task": "str",
         "coroutine": "str",
@@ -66,6 +71,14 @@ COLUMNS: dict[str, dict[str, str]] = {
         "start": "float64",
         "state": "str",
         "user_code": "bool",
+        "where": "str",
+        "key": "str",
+        "group": "str",
+        "worker": "str",
+        "thread": "Int64",
+        "stop": "float64",
+        "compute": "float64",
+        "transfer": "float64",
     },
     "stacks": {
         "stack": "int64",

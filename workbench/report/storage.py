@@ -4,9 +4,12 @@
 report's display options apart from its data; version 3 adds the function table's raw
 times (`raw_tottime`, `raw_cumtime`) beside the corrected ones, and the summary's estimate
 of what profiling cost; version 4 the sampled stacks (`stacks`) and the plan's function
-mode (older files: "exact", no stacks). Older files are still read: a version 1 plan is
-recovered from the names of the lenses that ran, and the times of versions 1 and 2,
-never corrected, are their own raw times.
+mode (older files: "exact", no stacks); version 5 the process each row was measured in
+(`where`: "client" or a Dask worker's address), the Dask tasks' columns of the tasks table
+and the summary's `cluster` figures. Older files are still read: a version 1 plan is
+recovered from the names of the lenses that ran, the times of versions 1 and 2, never
+corrected, are their own raw times, and every row of a file before version 5 was measured
+in the client (no cluster figures; its asyncio tasks stop `wall` after their start).
 """
 
 from __future__ import annotations
@@ -24,8 +27,8 @@ import pandas as pd
 from workbench._files import atomic_write
 from workbench.errors import ReportExistsError, ReportFormatError, SaveError
 from workbench.options import Display, LineMethod, MemoryMode, Plan
-from workbench.report.schema import TABLES, frame
-from workbench.report.summary import Summary
+from workbench.report.schema import COLUMNS, TABLES, frame
+from workbench.report.summary import ClusterFigures, Summary
 
 if TYPE_CHECKING:  # Report.save and Report.load call in here; the class is passed in
     from workbench.report.report import Report
@@ -42,10 +45,29 @@ __all__ = [
 ]
 
 FORMAT = "architect-workbench-report"
-VERSION = 4
-READS = (1, 2, 3, 4)
+VERSION = 5
+READS = (1, 2, 3, 4, 5)
 # Columns a version added: absent from the rows of older files.
-_ADDED = {3: {"functions": ("raw_tottime", "raw_cumtime")}}
+_ADDED: dict[int, dict[str, tuple[str, ...]]] = {
+    3: {"functions": ("raw_tottime", "raw_cumtime")},
+    5: {
+        "functions": ("where",),
+        "lines": ("where",),
+        "timeline": ("where",),
+        "tasks": ("where", "key", "group", "worker", "thread", "stop", "compute", "transfer"),
+    },
+}
+# The values of version 5's columns in the rows of older files: all measured in the
+# client, none a Dask task (a task's `stop` is derived from its start and wall).
+_BEFORE_5: dict[str, Any] = {
+    "where": "client",
+    "key": "",
+    "group": "",
+    "worker": "",
+    "thread": pd.NA,
+    "compute": math.nan,
+    "transfer": math.nan,
+}
 FILES = {
     "prof": "profile.prof",
     "json": "report.json",
@@ -191,27 +213,18 @@ def load_report(path: Path, report_type: type[R]) -> R:
         for key in ("lenses", "notes", "warnings"):
             if key in summary:
                 summary[key] = tuple(summary[key])
+        summary["cluster"] = _cluster(summary.get("cluster"))
         if version == 1:
             summary["plan"] = _plan_of_version_1(summary)
             display = Display(top=int(document["top"]))
         else:
             summary["plan"] = Plan(**summary["plan"] | {"traced": tuple(summary["plan"]["traced"])})
             display = Display(**document["display"])
-        tables = {}
-        for name in TABLES:
-            added = {
-                c
-                for v, tables_added in _ADDED.items()
-                if v > version
-                for c in tables_added.get(name, ())
-            }
-            columns = [c for c in frame(name, []).columns if c not in added]
-            rows: list[dict[str, object]] = [
-                {k: (pd.NA if v is None else v) for k, v in zip(columns, row, strict=True)}
-                # Reports saved before the tasks table existed have no "tasks".
-                for row in document["tables"].get(name, [])
-            ]
-            tables[name] = frame(name, rows)
+        tables = {
+            # Reports saved before the tasks table existed have no "tasks".
+            name: _table(name, document["tables"].get(name, []), version)
+            for name in TABLES
+        }
         if version < 3:  # times measured before any correction: raw is what they are
             functions = tables["functions"]
             functions["raw_tottime"] = functions["tottime"]
@@ -226,6 +239,36 @@ def load_report(path: Path, report_type: type[R]) -> R:
         if isinstance(error, ReportFormatError):
             raise
         raise ReportFormatError(f"cannot read a report from {path}: {error}") from error
+
+
+def _table(name: str, saved: list[list[Any]], version: int) -> pd.DataFrame:
+    """The table `name` from its saved rows (lists of values in the columns of `version`);
+    columns added since hold their values before they existed (`_BEFORE_5`)."""
+    added = {
+        c for v, tables_added in _ADDED.items() if v > version for c in tables_added.get(name, ())
+    }
+    dtypes = COLUMNS[name]
+    columns = [c for c in dtypes if c not in added]
+    # JSON's null was NaN in a float column (a task's compute, an asyncio task's CPU),
+    # NA in the others.
+    nulls = {c: math.nan if dtypes[c] == "float64" else pd.NA for c in columns}
+    rows: list[dict[str, Any]] = [
+        {k: (nulls[k] if v is None else v) for k, v in zip(columns, row, strict=True)}
+        for row in saved
+    ]
+    if version < 5:
+        for row in rows:
+            row.update({c: _BEFORE_5[c] for c in added if c in _BEFORE_5})
+            if "stop" in added:
+                row["stop"] = float(row["start"]) + float(row["wall"])
+    return frame(name, rows)
+
+
+def _cluster(saved: dict[str, Any] | None) -> ClusterFigures | None:
+    """The summary's cluster figures from their JSON object (None: no tasks followed)."""
+    if saved is None:
+        return None
+    return ClusterFigures(**saved | {"workers": tuple(saved["workers"])})
 
 
 def _plan_of_version_1(summary: dict[str, Any]) -> Plan:

@@ -8,7 +8,36 @@ import pandas as pd
 
 from workbench.options import Plan
 
-__all__ = ["Summary", "build_summary"]
+__all__ = ["ClusterFigures", "Summary", "build_summary"]
+
+
+@dataclass(frozen=True)
+class ClusterFigures:
+    """Where a run's wall time went on the Dask cluster it sent tasks to.
+
+    Attributes:
+        workers: the workers followed (addresses).
+        tasks: tasks that finished or erred during the run.
+        compute_seconds: wall time during which at least one task was computing.
+        transfer_seconds: wall time during which data moved between workers and no
+            task was computing.
+        idle_seconds: wall time with no task computing and no data moving: the client
+            working or waiting, the scheduler, idle workers.
+        task_seconds: the tasks' compute time added up (over every worker thread).
+        slowest_group: the task group (key prefix) with the most compute time.
+        slowest_group_seconds: its compute time, added up.
+        complete: every followed worker's profile came back.
+    """
+
+    workers: tuple[str, ...]
+    tasks: int
+    compute_seconds: float
+    transfer_seconds: float
+    idle_seconds: float
+    task_seconds: float
+    slowest_group: str | None
+    slowest_group_seconds: float
+    complete: bool
 
 
 @dataclass(frozen=True)
@@ -40,6 +69,7 @@ class Summary:
             without the profilers, as estimated from cProfile's calibrated cost; None
             when not estimated (reports saved before the estimate existed).
         correction: how the function times were corrected, in one sentence.
+        cluster: the Dask cluster's share of the run, when its tasks were followed.
     """
 
     label: str
@@ -61,6 +91,7 @@ class Summary:
     warnings: tuple[str, ...] = ()
     slowdown: float | None = None
     correction: str | None = None
+    cluster: ClusterFigures | None = None
 
     @property
     def memory_source(self) -> str:
@@ -84,6 +115,11 @@ def _hottest_function(functions: pd.DataFrame) -> str | None:
     (REAL_SHARE), else the function with the most own time; None without functions."""
     if functions.empty:
         return None
+    if "where" in functions and functions["where"].nunique() > 1:  # ran in several processes
+        keys = ["function", "file", "line", "user_code"]
+        functions = functions.groupby(keys, sort=False, as_index=False).agg(
+            tottime=("tottime", "sum")
+        )
     ranked = functions.sort_values("tottime", ascending=False, kind="stable")
     user = ranked[ranked["user_code"]]
     total = float(ranked["tottime"].sum())
@@ -129,6 +165,7 @@ def build_summary(
     exc: BaseException | None,
     notes: tuple[str, ...],
     cost: tuple[float, str] | None = None,
+    cluster: ClusterFigures | None = None,
 ) -> Summary:
     """Assemble the Summary of one run.
 
@@ -137,6 +174,7 @@ def build_summary(
         memory: (peak bytes, RSS at start); None where not measured.
         exc: the exception the profiled code raised, or None.
         cost: (estimated slowdown, how the times were corrected); None: not corrected.
+        cluster: the Dask cluster's share of the run, if its tasks were followed.
     """
     peak, start = memory
     return Summary(
@@ -158,4 +196,5 @@ def build_summary(
         notes=notes + tuple(filter(None, [_user_code_note(functions)])),
         slowdown=cost[0] if cost else None,
         correction=cost[1] if cost else None,
+        cluster=cluster,
     )

@@ -6,19 +6,19 @@ so user code can rely on the schema.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from types import CodeType
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, TypeVar
 
 import pandas as pd
 
 from workbench.collectors.allocations import AllocationSite
 from workbench.collectors.functions import StatsDict
 from workbench.collectors.lines import LineTimings
-from workbench.collectors.task_records import TaskRecord
 from workbench.hints import Hint
 from workbench.report.schema import COLUMNS, frame
 from workbench.report.scopes import function_at
+from workbench.report.task_table import tasks_frame
 from workbench.source import SourceIndex, function_block
 
 if TYPE_CHECKING:  # memory_profiler is optional: imported only when its lens runs
@@ -30,6 +30,7 @@ __all__ = [
     "exact_lines_frame",
     "frame",
     "functions_frame",
+    "functions_rows",
     "hints_frame",
     "memory_lines_frame",
     "sampled_lines_frame",
@@ -38,17 +39,22 @@ __all__ = [
 ]
 
 Row = dict[str, Any]
+# A sampled line's function: the sampler's code object, or a worker's (file, line, name).
+Owner = TypeVar("Owner", CodeType, tuple[str, int, str])
 
 
-def functions_frame(stats: StatsDict, index: SourceIndex, raw: StatsDict) -> pd.DataFrame:
-    """One row per function, by own time (tottime), highest first.
+def functions_rows(
+    stats: StatsDict, index: SourceIndex, raw: StatsDict, where: str = "client"
+) -> list[Row]:
+    """The function table's rows of one process (`where`), unranked; `share` is filled
+    by `functions_frame`.
 
     Parameters:
         stats: the times estimating the unprofiled run (`workbench.report.correction`).
         raw: the times cProfile measured, same keys (the raw_* columns).
+        where: "client", or the Dask worker's address the times were measured in.
     """
-    total = sum(entry[2] for entry in stats.values()) or 1.0
-    rows: list[Row] = [
+    return [
         {
             "function": key[2],
             "file": index.label(key[0]),
@@ -59,11 +65,28 @@ def functions_frame(stats: StatsDict, index: SourceIndex, raw: StatsDict) -> pd.
             "cumtime": ct,
             "raw_tottime": raw[key][2],
             "raw_cumtime": raw[key][3],
-            "share": tt / total,
             "user_code": index.is_user_code(key[0]),
+            "where": where,
         }
         for key, (cc, nc, tt, ct, _) in stats.items()
     ]
+
+
+def functions_frame(
+    stats: StatsDict, index: SourceIndex, raw: StatsDict, more: list[Row] | None = None
+) -> pd.DataFrame:
+    """One row per function and process, by own time (tottime), highest first.
+
+    Parameters:
+        stats: the client's times estimating the unprofiled run.
+        raw: the times cProfile measured, same keys (the raw_* columns).
+        more: rows of other processes (Dask workers, see `workbench.report.cluster`);
+            `share` is of the own time of every row.
+    """
+    rows = functions_rows(stats, index, raw) + (more or [])
+    total = sum(float(r["tottime"]) for r in rows) or 1.0
+    for row in rows:
+        row["share"] = float(row["tottime"]) / total
     rows.sort(key=lambda r: (-float(r["tottime"]), -float(r["cumtime"]), str(r["function"])))
     return frame("functions", rows)
 
@@ -114,18 +137,22 @@ def exact_lines_frame(
             return {"hits": hits, "samples": pd.NA, "time": seconds, "share": share}
 
         for row in _function_rows(filename, firstlineno, name, measure, set(by_line), index):
-            rows.append(row | {"method": "traced", "_key": key})
+            rows.append(row | {"method": "traced", "where": "client", "_key": key})
     order = sorted(totals, key=lambda k: -totals[k])
     return frame("lines", _rank(rows, order))
 
 
-def _owner_key(code: CodeType) -> tuple[str, int, str]:
+def _owner_key(code: CodeType | tuple[str, int, str]) -> tuple[str, int, str]:
+    """(file, first line, name) of a sampled line's function: the sampler's code
+    objects, or the names a worker's stack samples came back with."""
+    if isinstance(code, tuple):
+        return code
     return (code.co_filename, code.co_firstlineno, code.co_name)
 
 
 def sampled_lines_frame(
-    counts: dict[tuple[CodeType, int], int],
-    seconds: dict[tuple[CodeType, int], float],
+    counts: Mapping[tuple[Owner, int], int],
+    seconds: Mapping[tuple[Owner, int], float],
     cpu_seconds: float,
     index: SourceIndex,
     max_functions: int,
@@ -148,6 +175,7 @@ def sampled_lines_frame(
     if not counts:
         return frame("lines", [])
     by_function: dict[tuple[str, int, str], dict[int, tuple[int, float]]] = {}
+    lines: dict[int, tuple[int, float]]
     for (code, lineno), n in counts.items():
         lines = by_function.setdefault(_owner_key(code), {})
         samples, time = lines.get(lineno, (0, 0.0))
@@ -171,7 +199,7 @@ def sampled_lines_frame(
 
         block_start = firstlineno if name != "<module>" else 0
         for row in _function_rows(filename, block_start, name, measure, set(lines), index):
-            rows.append(row | {"method": "sampled", "_key": str(key)})
+            rows.append(row | {"method": "sampled", "where": "client", "_key": str(key)})
     return frame("lines", _rank(rows, [str(key) for key in chosen]))
 
 
@@ -222,42 +250,7 @@ def memory_lines_frame(lines: MemoryLines, index: SourceIndex) -> pd.DataFrame:
 
 def timeline_frame(samples: list[tuple[float, int]]) -> pd.DataFrame:
     """RSS samples: `t` seconds since the start, `rss` bytes."""
-    return frame("timeline", [{"t": t, "rss": rss} for t, rss in samples])
-
-
-def tasks_frame(
-    records: list[TaskRecord], started: float, stopped: float, index: SourceIndex
-) -> pd.DataFrame:
-    """One row per asyncio task, the one that waited longest first.
-
-    Parameters:
-        records: what the tasks lens saw.
-        started, stopped: the run's start and end (perf_counter), for tasks still
-            running at the end and for `start` offsets.
-    """
-    rows: list[Row] = []
-    for r in records:
-        end = r.end if r.end is not None else stopped
-        wall = max(end - r.first_start, r.running)
-        filename = r.code.co_filename if r.code is not None else ""
-        rows.append(
-            {
-                "task": r.name,
-                "coroutine": r.coroutine,
-                "file": index.label(filename) if filename else "",
-                "line": r.code.co_firstlineno if r.code is not None else 0,
-                "resumptions": max(r.steps - 1, 0),
-                "cpu": r.cpu,
-                "running": r.running,
-                "waiting": wall - r.running,
-                "wall": wall,
-                "start": max(r.first_start - started, 0.0),
-                "state": r.state,
-                "user_code": r.host or (bool(filename) and index.is_user_code(filename)),
-            }
-        )
-    rows.sort(key=lambda r: (-float(r["waiting"]), float(r["start"]), str(r["task"])))
-    return frame("tasks", rows)
+    return frame("timeline", [{"t": t, "rss": rss, "where": "client"} for t, rss in samples])
 
 
 def hints_frame(hints: list[Hint], index: SourceIndex) -> pd.DataFrame:

@@ -61,7 +61,7 @@ class ProfileSession:
         self._order: list[Collector] = self._lenses.order()
         self._n_started = 0
         self._hooks: HookState | None = None
-        self._clock_start = (0.0, 0.0)
+        self._clock_start = (0.0, 0.0, 0.0)
         self._started_at = ""
         self._report: Report | None = None
 
@@ -106,8 +106,8 @@ class ProfileSession:
         exc: BaseException | None,
         tb: TracebackType | None,
     ) -> None:
-        wall0, cpu0 = self._clock_start
-        wall1, cpu1 = _clocks()
+        wall0, cpu0, epoch = self._clock_start
+        wall1, cpu1, _ = _clocks()
         wall, cpu = wall1 - wall0, cpu1 - cpu0
         if self._lenses.sampler is not None:
             self._lenses.sampler.run_over()
@@ -121,7 +121,7 @@ class ProfileSession:
         self._report = build_report(
             self._lenses,
             label=self.label,
-            clocks=Clocks(wall=wall, cpu=cpu, started_at=self._started_at),
+            clocks=Clocks(wall=wall, cpu=cpu, started_at=self._started_at, epoch=epoch),
             exc=exc,
             display=self.options.display,
         )
@@ -255,11 +255,13 @@ class ProfileSession:
         return first_error
 
 
-def _clocks() -> tuple[float, float]:
-    """(wall, process CPU) now. Read in a function of ours, not inline: cProfile runs by
+def _clocks() -> tuple[float, float, float]:
+    """(wall, process CPU, epoch seconds for other processes' clocks) now.
+
+    Read in a function of ours, not inline: cProfile runs by
     then, and the clock builtins it sees called from our frames leave the function table
     with them (called from a frame cProfile never saw start, they would stay as roots)."""
-    return time.perf_counter(), time.process_time()
+    return time.perf_counter(), time.process_time(), time.time()
 
 
 def _callable(fn: object) -> None:

@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from typing import TYPE_CHECKING, Any
 
+from workbench.cluster.follow import ClusterCollector, find_client
 from workbench.collectors.allocations import AllocationCollector
 from workbench.collectors.arguments import ArgumentTally
 from workbench.collectors.calibration import probe
@@ -87,4 +88,11 @@ def wire(options: ProfileOptions, label: str) -> Lenses:
         lines=LineCollector(named) if plan.lines == "traced" else None,
         tasks=tasks,
         sampler=sampler,
+        cluster=_cluster(options),
     )
+
+
+def _cluster(options: ProfileOptions) -> ClusterCollector | None:
+    """The collector that follows the run's Dask tasks, if there is a client to follow."""
+    client = find_client(options.dask)
+    return ClusterCollector(client) if client is not None else None

@@ -118,6 +118,8 @@ class SourceIndex:
             return False
         if self.is_cell(filename) or filename in USER_PSEUDO_FILES:
             return True
+        if filename.startswith("<dynamic-code"):
+            return True  # shipped by value to a Dask worker: importable code is not
         if filename.startswith("<"):
             return False
         path = str(Path(filename).resolve())
