@@ -1,4 +1,5 @@
-"""Self-contained HTML: inline CSS, an inline SVG timeline, no script, no network.
+"""Self-contained HTML: inline CSS, inline SVGs (the RSS timeline, the call tree, the Dask
+task stream), no script, no network.
 
 Every name, path and source line passes through `html.escape`, so code named
 `<script>` shows as text.
@@ -14,6 +15,7 @@ from typing import TYPE_CHECKING
 from workbench.options import Display
 from workbench.render.format import Table, bar_blocks, fmt_bytes
 from workbench.render.icicle import MIN_SAMPLES, icicle_svg
+from workbench.render.taskstream import taskstream_svg
 from workbench.render.view import View, build_view
 from workbench.report.stacks import sample_total
 
@@ -81,7 +83,7 @@ def _timeline(view: View) -> str:
     px, py = xy(peak_t, peak)
     anchor = "end" if px > width / 2 else "start"
     label = f"peak {fmt_bytes(peak)} at {peak_t:.2f} s"
-    caption = f"RSS {fmt_bytes(low)} .. {fmt_bytes(high)} over {span:.2f} s"
+    caption = f"RSS{view.timeline_of} {fmt_bytes(low)} .. {fmt_bytes(high)} over {span:.2f} s"
     return (
         f"<h4>{escape(caption)}</h4>"
         f'<svg class="awb-timeline" width="{width}" height="{height}" role="img" '
@@ -193,13 +195,24 @@ def render_html(report: Report, display: Display) -> str:
         f"<dl>{facts}</dl>",
         *(f'<p class="awb-warn">⚠ {escape(w)}</p>' for w in view.warnings),
         *(f'<p class="awb-note">{escape(n)}</p>' for n in view.notes),
+        _cluster(view),
+        taskstream_svg(report.tasks, report.summary.wall_seconds),
         _hints(view),
         table_html(view.functions),
         _icicle(report),
         *(table_html(t) for t in (*tasks, *view.line_blocks, *view.memory_blocks)),
         _timeline(view),
+        table_html(view.worker_memory) if view.worker_memory is not None else "",
     ]
     return f'<div class="awb-report">{"".join(parts)}</div>'
+
+
+def _cluster(view: View) -> str:
+    """The summary's Dask cluster part: where the wall time went, the slowest group."""
+    if not view.cluster:
+        return ""
+    facts = "".join(f"<dt>{escape(k)}</dt><dd>{escape(v)}</dd>" for k, v in view.cluster)
+    return f"<h4>{escape(view.cluster_heading)}</h4><dl>{facts}</dl>"
 
 
 def _hints(view: View) -> str:

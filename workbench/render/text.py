@@ -51,14 +51,15 @@ def _timeline(view: View) -> list[str]:
     spark = "".join(ticks[int((v - low) / (high - low or 1) * (len(ticks) - 1))] for v in picked)
     span = view.timeline[-1][0]
     return [
-        f"RSS timeline ({len(values)} samples over {span:.2f} s): "
+        f"RSS timeline{view.timeline_of} ({len(values)} samples over {span:.2f} s): "
         f"{fmt_bytes(low)} .. {fmt_bytes(high)}",
         spark,
     ]
 
 
 def render_text(report: Report, display: Display) -> str:
-    """The whole report as text: summary, functions, line detail, memory, RSS timeline."""
+    """The whole report as text: summary (with the Dask cluster's part), functions, line
+    detail, memory, RSS timeline, the Dask workers' memory."""
     view = build_view(report, display)
     state = "complete" if view.complete else "INCOMPLETE: the code raised"
     out = [f"{view.title}  [{state}]"]
@@ -66,6 +67,10 @@ def render_text(report: Report, display: Display) -> str:
     out += [f"  {name.ljust(width)}  {value}" for name, value in view.facts]
     out += [f"  WARNING: {warning}" for warning in view.warnings]
     out += [f"  note: {note}" for note in view.notes]
+    if view.cluster:
+        out += ["", view.cluster_heading]
+        width = max(len(name) for name, _ in view.cluster)
+        out += [f"  {name.ljust(width)}  {value}" for name, value in view.cluster]
     if view.hints:
         out += ["", "Hints (most valuable first; each gain is an upper bound from this run)"]
         for n, (kind, where, gain, evidence, suggestion) in enumerate(view.hints, 1):
@@ -80,4 +85,6 @@ def render_text(report: Report, display: Display) -> str:
     timeline = _timeline(view)
     if timeline:
         out += ["", *timeline]
+    if view.worker_memory is not None:
+        out += ["", *table_lines(view.worker_memory)]
     return "\n".join(out)

@@ -6,14 +6,18 @@ order and the number formats live here so text and HTML always agree.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
-import pandas as pd
-
-from workbench.options import Display, LineMethod
+from workbench.options import Display
 from workbench.render.format import Table, fmt_bytes, fmt_seconds, fmt_share
+from workbench.render.listings import line_blocks, memory_blocks, records
+from workbench.render.workers import (
+    client_rows,
+    cluster_part,
+    several_processes,
+    worker_memory_table,
+)
 from workbench.report.stacks import sample_total
 
 if TYPE_CHECKING:  # renderers read a Report; only its type is imported
@@ -21,12 +25,15 @@ if TYPE_CHECKING:  # renderers read a Report; only its type is imported
 
 __all__ = ["View", "build_view"]
 
-MAX_BLOCK_LINES = 60
-
 
 @dataclass(frozen=True)
 class View:
-    """Everything a renderer lays out."""
+    """Everything a renderer lays out.
+
+    The Dask parts are empty when no worker was followed: `cluster_heading` and
+    `cluster` (the summary's split of the wall time), `worker_memory`; `timeline_of` then
+    is "" (else " of the client": `timeline` holds the client's RSS samples only).
+    """
 
     title: str
     complete: bool
@@ -39,6 +46,10 @@ class View:
     memory_blocks: tuple[Table, ...]
     timeline: tuple[tuple[float, int], ...]
     hints: tuple[tuple[str, str, str, str, str], ...] = ()
+    cluster_heading: str = ""
+    cluster: tuple[tuple[str, str], ...] = ()
+    worker_memory: Table | None = None
+    timeline_of: str = ""
 
 
 def _facts(report: Report) -> tuple[tuple[str, str], ...]:
@@ -85,44 +96,49 @@ def _facts(report: Report) -> tuple[tuple[str, str], ...]:
     return tuple(facts)
 
 
-def _records(table: pd.DataFrame) -> list[dict[str, Any]]:
-    """Rows as dicts of Python values (pandas NA stays NA)."""
-    return [{str(k): v for k, v in row.items()} for row in table.to_dict("records")]
-
-
 def _calls(ncalls: int, primitive: int) -> str:
     """Calls as pstats shows them: "total/primitive" when recursion made them differ."""
     return f"{ncalls:,}" if ncalls == primitive else f"{ncalls:,}/{primitive:,}"
 
 
 def _functions_table(report: Report, top: int) -> Table:
+    """The functions by own time; a "process" column when workers' rows are among them."""
     shown = report.functions.head(top)
     sampled = report.summary.plan.functions == "sampled"
+    process = several_processes(report.functions)
     rows = tuple(
         (
             fmt_seconds(r["tottime"]),
             fmt_share(r["share"]),
             fmt_seconds(r["cumtime"]),
             "-" if sampled else _calls(r["ncalls"], r["primitive_calls"]),
+            *((str(r["where"]),) if process else ()),
             str(r["function"]),
             f"{r['file']}:{r['line']}" if r["file"] else "built-in",
         )
-        for r in _records(shown)
+        for r in records(shown)
     )
     total = len(report.functions)
     return Table(
         title=f"Functions: top {len(rows)} of {total} by own time"
         + (" (sampled stacks: no call counts)" if sampled else ""),
-        headers=("own time", "share", "cumulative", "calls", "function", "where"),
+        headers=(
+            ("own time", "share", "cumulative", "calls")
+            + (("process",) if process else ())
+            + ("function", "where")
+        ),
         rows=rows,
         shares=tuple(float(v) for v in shown["share"]),
-        align="rrrrll",
+        align="rrrrlll" if process else "rrrrll",
     )
 
 
 def _tasks_table(report: Report, top: int) -> Table | None:
-    """The asyncio tasks, the longest waiting first; bars show waiting against the wall."""
-    tasks = report.tasks
+    """The asyncio tasks, the longest waiting first; bars show waiting against the wall.
+
+    Dask tasks (rows of a worker) are the HTML's task stream and the summary's split.
+    """
+    tasks = client_rows(report.tasks)
     if tasks.empty:
         return None
     shown = tasks.head(top)
@@ -138,7 +154,7 @@ def _tasks_table(report: Report, top: int) -> Table | None:
             f"{r['file']}:{r['line']}" if r["file"] else "",
             str(r["state"]),
         )
-        for r in _records(shown)
+        for r in records(shown)
     )
     return Table(
         title=f"Tasks: top {len(rows)} of {len(tasks)} by waiting time",
@@ -149,69 +165,6 @@ def _tasks_table(report: Report, top: int) -> Table | None:
     )
 
 
-def _listing(
-    title: str, headers: tuple[str, ...], rows: Sequence[tuple[str, ...]], shares: list[float]
-) -> Table:
-    return Table(title, headers, tuple(rows), tuple(shares), "r" * (len(headers) - 1) + "l", True)
-
-
-def _line_blocks(lines: pd.DataFrame, method: LineMethod) -> tuple[Table, ...]:
-    """One listing per function: its source lines with hits or samples, time and share."""
-    sampled = method == "sampled"
-    count_column = "samples" if sampled else "hits"
-    blocks = []
-    for (function, file), group in lines.groupby(["function", "file"], sort=False):
-        ordered = group.sort_values("lineno")
-        if len(ordered) > MAX_BLOCK_LINES:
-            ordered = ordered[ordered["time"] > 0]
-        rows = [
-            (
-                str(r["lineno"]),
-                f"{int(r[count_column]):,}" if r[count_column] else "",
-                fmt_seconds(r["time"]) if r["time"] > 0 else "",
-                fmt_share(r["share"]) if r["time"] > 0 else "",
-                str(r["source"]),
-            )
-            for r in _records(ordered)
-        ]
-        how = "sampled CPU time" if sampled else "traced by line_profiler"
-        blocks.append(
-            _listing(
-                f"Lines of {function}  ({file}, {how})",
-                ("line", count_column, "time", "share", "source"),
-                rows,
-                [float(v) for v in ordered["share"]],
-            )
-        )
-    return tuple(blocks)
-
-
-def _memory_blocks(memory: pd.DataFrame) -> tuple[Table, ...]:
-    """memory_profiler's lines: one listing per function, bars relative to the largest."""
-    blocks = []
-    largest = max(float(memory["size"].abs().max()), 1.0)
-    for (function, file), group in memory.groupby(["function", "file"], sort=False):
-        rows = [
-            (
-                str(r["lineno"]),
-                fmt_bytes(r["size"]) if r["count"] else "",
-                "" if pd.isna(r["rss"]) else fmt_bytes(r["rss"]),
-                f"{r['count']:,}" if r["count"] else "",
-                str(r["source"]),
-            )
-            for r in _records(group)
-        ]
-        blocks.append(
-            _listing(
-                f"Memory per line of {function}  ({file}, memory_profiler: RSS change per line)",
-                ("line", "increment", "RSS after", "runs", "source"),
-                rows,
-                [abs(float(v)) / largest for v in group["size"]],
-            )
-        )
-    return tuple(blocks)
-
-
 def _allocation_table(report: Report, top: int) -> Table:
     """tracemalloc's top allocating lines: a ranking by size."""
     memory = report.memory
@@ -219,7 +172,7 @@ def _allocation_table(report: Report, top: int) -> Table:
     total = max(float(memory["size"].sum()), 1.0)
     rows = tuple(
         (fmt_bytes(r["size"]), f"{r['count']:,}", f"{r['file']}:{r['lineno']}", str(r["source"]))
-        for r in _records(shown)
+        for r in records(shown)
     )
     return Table(
         title=f"Memory near the peak: top {len(rows)} allocating lines (tracemalloc)",
@@ -235,7 +188,7 @@ def _memory(report: Report, top: int) -> tuple[Table, ...]:
     if memory.empty:
         return ()
     if report.summary.plan.memory == "lines":
-        return _memory_blocks(memory)
+        return memory_blocks(memory)
     return (_allocation_table(report, top),)
 
 
@@ -250,13 +203,15 @@ def _hints(report: Report) -> tuple[tuple[str, str, str, str, str], ...]:
             str(r["evidence"]),
             str(r["suggestion"]),
         )
-        for r in _records(report.hints)
+        for r in records(report.hints)
     )
 
 
 def build_view(report: Report, display: Display) -> View:
     """Choose and format what a rendering of `report` shows, as `display` asks."""
     s = report.summary
+    cluster_heading, cluster = cluster_part(report)
+    timeline = client_rows(report.timeline)
     return View(
         title=f"Architect Workbench: {s.label}",
         complete=s.complete,
@@ -265,8 +220,12 @@ def build_view(report: Report, display: Display) -> View:
         warnings=s.warnings,
         functions=_functions_table(report, display.top),
         tasks=_tasks_table(report, display.top),
-        line_blocks=_line_blocks(report.lines, s.plan.lines),
+        line_blocks=line_blocks(report.lines, s.plan.lines),
         memory_blocks=_memory(report, display.top),
-        timeline=tuple(zip(report.timeline["t"], report.timeline["rss"], strict=True)),
+        timeline=tuple(zip(timeline["t"], timeline["rss"], strict=True)),
         hints=_hints(report),
+        cluster_heading=cluster_heading,
+        cluster=cluster,
+        worker_memory=worker_memory_table(report.timeline),
+        timeline_of=" of the client" if len(timeline) < len(report.timeline) else "",
     )
