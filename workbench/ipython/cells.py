@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import ast
 import builtins
+import importlib.util
 import inspect
 import re
 from dataclasses import dataclass
@@ -22,6 +23,7 @@ from typing import Any
 from IPython.core.error import UsageError
 from IPython.core.interactiveshell import InteractiveShell
 
+from workbench.cluster.follow import INSTALL_HINT, is_client
 from workbench.errors import WorkbenchError, quoted
 from workbench.options import kind_of, line_function
 
@@ -207,6 +209,27 @@ def lookup(name: str, namespace: dict[str, Any], where: str, hint: str) -> Any:
         except AttributeError:
             known = ".".join([head, *rest[:i]])
             raise UsageError(f"{where}: {known} has no attribute {quoted(part)}") from None
+    return target
+
+
+def dask_client(value: str, namespace: dict[str, Any]) -> Any:
+    """What `--dask` names: "auto", "off", or a notebook variable holding a Client.
+
+    Raises:
+        UsageError: the name is not a Client, or distributed is not installed.
+    """
+    if value in ("auto", "off"):
+        return value
+    if not DOTTED_NAME.fullmatch(value):
+        raise UsageError(f"--dask {value}: use auto, off, or the name of a distributed.Client")
+    target = lookup(value, namespace, f"--dask {value}", "create it first, e.g. client = Client()")
+    if not is_client(target):
+        if importlib.util.find_spec("distributed") is None:
+            raise UsageError(f"--dask needs dask's distributed scheduler: {INSTALL_HINT}")
+        raise UsageError(
+            f"--dask {value}: {value} is {kind_of(target)}, not a distributed.Client; use "
+            "auto, off, or a Client's name"
+        )
     return target
 
 

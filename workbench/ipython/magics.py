@@ -44,6 +44,9 @@ class _Prepared:
     label: str
 
 
+_DASK_HELP = "Profile Dask tasks in the workers: auto (default Client, if any), off, or a Client."
+
+
 @magics_class
 class WorkbenchMagics(ShellMagics):
     """The workbench's magics."""
@@ -85,6 +88,7 @@ class WorkbenchMagics(ShellMagics):
         "site-packages and the workbench; the WORKBENCH_USER_CODE environment variable "
         "adds entries for the whole kernel.",
     )
+    @argument("--dask", default="auto", metavar="CLIENT", help=_DASK_HELP)
     @argument("-t", "--top", type=int, default=20, help="Rows shown per table (default 20).")
     @argument("-o", "--output", metavar="VAR", help="Store the Report in this variable.")
     @argument(
@@ -241,6 +245,7 @@ class WorkbenchMagics(ShellMagics):
                 functions=args.functions,
                 top=args.top,
                 user_code=tuple(args.user or ()),
+                dask=cells.dask_client(args.dask, self._ip.user_ns),
             )
         except OptionError as error:
             raise UsageError(str(error)) from None
