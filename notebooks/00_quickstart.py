@@ -160,7 +160,7 @@ calls.sort_values("function").reset_index(drop=True)
 assert report.result == first.result
 assert calls.set_index("function").loc["tax_rate", "ncalls"] == len(lines)
 assert list(report.lines.columns) == ["function", "file", "lineno", "hits", "samples", "time",
-                                      "share", "source", "method"]
+                                      "share", "source", "method", "where"]
 
 # %% [markdown]
 # cProfile's hook costs time on every call, so code of many small calls looks slower than it

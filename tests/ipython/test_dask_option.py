@@ -46,3 +46,18 @@ def test_the_api_refuses_other_values(value: object) -> None:
         ProfileOptions(dask=value)
     with pytest.raises(OptionError, match=r"dask=.*: use 'auto'"):
         find_client(value)
+
+
+def test_without_distributed_a_dask_option_says_what_to_install(
+    ip: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import importlib.util
+
+    real = importlib.util.find_spec
+    monkeypatch.setattr(
+        importlib.util, "find_spec", lambda name, *a: None if name == "distributed" else real(name)
+    )
+    ip.user_ns["client"] = object()
+    result, _ = run(ip, "%architect_profile -q --dask client 1 + 1")
+    assert isinstance(result.error_in_exec, UsageError)
+    assert "pip install 'architect-workbench[dask]'" in str(result.error_in_exec)

@@ -251,3 +251,14 @@ def test_a_killed_worker_makes_the_report_incomplete_not_lost(tmp_path: Path) ->
         assert any("left during the run" in note for note in run.report.summary.notes)
         assert run.report.summary.complete  # the code itself ran to its end
         _assert_clean(c)
+
+
+def test_a_client_that_cannot_reach_its_cluster_costs_only_a_note(client: Any) -> None:
+    closed = distributed.Client(client.cluster, set_as_default=False)
+    closed.close()
+    with workbench.profiling(dask=closed, lines=None) as run:
+        work(CALLS)
+    assert run.report.summary.complete
+    assert run.report.summary.cluster is None
+    assert any("not followed" in note for note in run.report.summary.notes)
+    _assert_clean(client)

@@ -91,9 +91,14 @@ class ClusterCollector:
                 "synchronous Client, the default)"
             )
             return
-        answers = self.client.run(
-            install, token=self.token, interval=self.interval, on_error="return"
-        )
+        try:
+            answers = self.client.run(
+                install, token=self.token, interval=self.interval, on_error="return"
+            )
+        except Exception as error:  # the cluster is gone or unreachable: run without it
+            log.warning("the Dask workers cannot be followed", exc_info=True)
+            self.notes.append(f"the Dask workers were not followed: {error!r}")
+            return
         for address, answer in sorted(answers.items()):
             if isinstance(answer, BaseException):
                 self.notes.append(f"worker {address} not followed: {answer!r}")
@@ -109,7 +114,10 @@ class ClusterCollector:
             else:
                 self.workers[address] = int(answer["pid"])
         if self.workers:
-            self._stream = self.client.run_on_scheduler(open_stream)
+            try:
+                self._stream = self.client.run_on_scheduler(open_stream)
+            except Exception as error:
+                self.notes.append(f"the scheduler's task stream could not be read: {error!r}")
 
     def stop(self) -> None:
         """Take every worker's profile back (restoring it) and read the task stream.
@@ -121,17 +129,23 @@ class ClusterCollector:
             return
         try:
             answers = self.client.run(collect, token=self.token, on_error="return")
-            for address, answer in answers.items():
-                if isinstance(answer, WorkerPayload):
-                    self.payloads[address] = answer
-                elif isinstance(answer, BaseException) and address in self.workers:
-                    self.notes.append(f"worker {address} sent no profile: {answer!r}")
-        finally:
-            if self._stream is not None:
-                existed, index = self._stream
+        except Exception as error:  # the cluster went away: every profile is lost
+            log.warning("the Dask workers' profiles cannot be collected", exc_info=True)
+            self.notes.append(f"no worker sent its profile back: {error!r}")
+            answers = {}
+        for address, answer in answers.items():
+            if isinstance(answer, WorkerPayload):
+                self.payloads[address] = answer
+            elif isinstance(answer, BaseException) and address in self.workers:
+                self.notes.append(f"worker {address} sent no profile: {answer!r}")
+        if self._stream is not None:
+            existed, index = self._stream
+            try:
                 self.records = self.client.run_on_scheduler(
                     close_stream, index=index, existed=existed
                 )
+            except Exception as error:
+                self.notes.append(f"the scheduler's task stream could not be read: {error!r}")
         for address in sorted(set(self.workers) - set(self.payloads)):
             ran = sum(1 for r in self.records if r.get("worker") == address)
             self.notes.append(
