@@ -206,9 +206,9 @@ computing = on_it.cluster.compute_seconds / on_it.wall_seconds
 print(f"tasks computing in its profiled call: {computing:.0%} of the wall time")
 
 # %% [markdown]
-# No: in the committed run plain pandas in one process was 2.5x faster than the cluster
-# (speedup 0.40x, 95% CI 0.36-0.45x), and in the cluster version's profiled call a task
-# was computing for 33% of the wall time. The rest is the cost of a cluster: the
+# No: in the committed run plain pandas in one process was 2.4x faster than the cluster
+# (speedup 0.42x, 95% CI 0.39-0.44x), and in the cluster version's profiled call a task
+# was computing for 39% of the wall time. The rest is the cost of a cluster: the
 # client pickling the partitions and waiting (`acquire`, the first row of the changes
 # above), the scheduler, the messages. A cluster pays off when each task holds far more
 # work than it costs to schedule it and to ship its data, or when the data does not fit

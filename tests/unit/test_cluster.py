@@ -262,3 +262,11 @@ def test_a_client_that_cannot_reach_its_cluster_costs_only_a_note(client: Any) -
     assert run.report.summary.cluster is None
     assert any("not followed" in note for note in run.report.summary.notes)
     _assert_clean(client)
+
+
+def test_the_cost_sentence_says_the_estimate_is_the_clients(client: Any) -> None:
+    with workbench.profiling(lines=None) as run:
+        client.gather(client.map(work, [CALLS] * 2, pure=False))
+    sentence = run.report.summary.correction or ""
+    assert sentence.startswith("profiling made the client's code about ")
+    assert "in the Dask workers, times are corrected with each worker's own" in sentence

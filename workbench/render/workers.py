@@ -113,7 +113,7 @@ def worker_memory_table(timeline: pd.DataFrame) -> Table | None:
         )
     )
     return Table(
-        title="Memory of the Dask workers (process RSS, from each worker's system monitor)",
+        title="Memory of the Dask workers (process RSS, sampled every 10 ms in each worker)",
         headers=("peak", "samples", "process"),
         rows=rows,
         shares=tuple(float(peak) / largest for peak in by_worker["max"]),

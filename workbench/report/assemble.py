@@ -253,10 +253,20 @@ def _cost(correction: Correction, cost: HookCost, lenses: Lenses) -> tuple[float
         if uncorrected
         else ""
     )
+    # In a Dask run the estimate is the client's alone (workers: corrected, not estimated).
+    workers = lenses.cluster is not None and bool(lenses.cluster.payloads)
+    code = "the client's code" if workers else "this code"
+    in_workers = (
+        "; in the Dask workers, times are corrected with each worker's own calibration and "
+        "their slowdown is not estimated"
+        if workers
+        else ""
+    )
     return correction.slowdown, (
-        f"{who} made this code about {correction.slowdown:.1f}x slower (estimated){left}; "
+        f"{who} made {code} about {correction.slowdown:.1f}x slower (estimated){left}; "
         f"function times are corrected for cProfile's cost, calibrated on this machine "
-        f"({cost.describe()}); raw_tottime, raw_cumtime and profile.prof keep the raw times"
+        f"({cost.describe()}){in_workers}; raw_tottime, raw_cumtime and profile.prof keep "
+        "the raw times"
     )
 
 
