@@ -16,6 +16,7 @@ gate), each profile kept to the task's thread.
 from __future__ import annotations
 
 import functools
+import logging
 import os
 import sys
 import threading
@@ -35,6 +36,7 @@ from workbench.collectors.thread_filter import callback_names
 
 __all__ = ["collect", "install"]
 
+log = logging.getLogger(__name__)
 T = TypeVar("T")
 _ATTRIBUTE = "_workbench_follow"  # on the Worker object, while a run follows it
 _STACK_DEPTH = 64  # frames kept per stack sample, innermost first
@@ -93,11 +95,22 @@ class WorkerRun:
                 return fn()
             finally:
                 self.active.pop(ident, None)
-                collector.stop()
-                self._add(collector)
+                self._stop_collector(collector)
         finally:
             if gate is not None:
                 gate.release()
+
+    def _stop_collector(self, collector: FunctionCollector) -> None:
+        """Stop a task's profiler and keep its statistics; a failure costs this task's
+        profile (noted), never the task's own result or exception."""
+        try:
+            collector.stop()
+        except Exception as error:
+            log.exception("stopping a task's profiler failed")
+            with self.lock:
+                self.unprofiled.append(f"{type(error).__name__}: {error}")
+            return
+        self._add(collector)
 
     def _add(self, collector: FunctionCollector) -> None:
         with self.lock:
