@@ -1,5 +1,5 @@
 """`--dask` in the magic: auto, off, a Client's name; anything else is a usage error
-that says what to give (no cluster is started here: see tests/unit/test_cluster.py)."""
+that says what to give (no cluster is started here: see tests/unit/test_worker_profiles.py)."""
 
 from __future__ import annotations
 

@@ -1,4 +1,8 @@
-"""Following a run's tasks into the workers of a real LocalCluster (processes, 127.0.0.1).
+"""(Named to run last in tests/unit: distributed keeps a thread pool for the life of the
+process, and on 3.12+ any other thread puts the function lens behind its thread filter,
+which changes what later sampling tests see.)
+
+Following a run's tasks into the workers of a real LocalCluster (processes, 127.0.0.1).
 
 Call counts are exact and summed over tasks and workers, also for code shipped by value
 (a notebook's functions); the tasks table is the scheduler's task stream; faults in a
