@@ -314,3 +314,26 @@ def test_rounds_alternate_and_plans_fit_the_budget() -> None:
 def test_an_unknown_check_name_is_an_option_error() -> None:
     with pytest.raises(workbench.OptionError, match="check='none'"):
         workbench.compare(lambda: 1, lambda: 1, check="none", repeat=MIN_ROUNDS)  # type: ignore[arg-type]
+
+
+def test_a_built_in_bound_to_an_object_matches_across_processes() -> None:
+    """Saved runs come from two processes: the object's address in cProfile's name of a
+    bound built-in differs, and the diff still has one row for it."""
+    from workbench.comparison.diff import profile_diff
+
+    def table(address: str, calls: int, seconds: float) -> pd.DataFrame:
+        return pd.DataFrame(
+            {
+                "function": [f"<built-in method __new__ of type object at {address}>", "step"],
+                "file": ["", "job.py"],
+                "line": [0, 4],
+                "ncalls": [calls, calls],
+                "tottime": [seconds, 10 * seconds],
+                "user_code": [False, True],
+            }
+        )
+
+    diff = profile_diff(table("0x7fee61f09f20", 6, 0.001), table("0x7fc5bd109f20", 9, 0.002))
+    assert diff["function"].tolist() == ["step", "<built-in method __new__ of type object>"]
+    assert diff["calls_before"].tolist() == [6, 6]
+    assert diff["calls_after"].tolist() == [9, 9]

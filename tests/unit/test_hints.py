@@ -56,7 +56,7 @@ def test_no_cache_hint_for_new_arguments_or_impure_code(workload: Any) -> None:
 
 
 def test_stream_hint_for_a_list_read_once(tmp_path: Path) -> None:
-    path = w.write_lines(tmp_path / "items.csv", 200_000)
+    path = w.write_lines(tmp_path / "items.csv", 50_000)
     with workbench.profiling(memory="tracemalloc") as run:
         w.total_streamable(path)
     report = run.report
@@ -70,7 +70,7 @@ def test_stream_hint_for_a_list_read_once(tmp_path: Path) -> None:
 
 
 def test_no_stream_hint_for_a_list_read_twice_or_without_tracemalloc(tmp_path: Path) -> None:
-    path = w.write_lines(tmp_path / "items.csv", 200_000)
+    path = w.write_lines(tmp_path / "items.csv", 50_000)
     with workbench.profiling(memory="tracemalloc") as run:
         w.total_reused(path)
     assert "stream" not in set(run.report.hints["kind"])

@@ -21,14 +21,22 @@ DIFF_COLUMNS: dict[str, str] = {
 _KEY = ["function", "file", "line"]
 
 
+# cProfile names a built-in bound to an object by its repr, address included
+# ("<built-in method __new__ of type object at 0x7f...>"); two processes' addresses differ.
+_ADDRESS = r" at 0x[0-9a-fA-F]+>$"
+
+
 def _per_function(functions: pd.DataFrame) -> pd.DataFrame:
     """One row per function: a function that ran in the client and in Dask workers has
-    a row per process (`where`), and the two runs' workers need not be the same."""
-    if "where" in functions and functions["where"].nunique() > 1:
-        return functions.groupby(_KEY, sort=False, as_index=False).agg(
-            ncalls=("ncalls", "sum"), tottime=("tottime", "sum"), user_code=("user_code", "any")
-        )
-    return functions[[*_KEY, "ncalls", "tottime", "user_code"]]
+    a row per process (`where`), and the two runs' workers need not be the same; a
+    built-in method is named without the address of the object it is bound to, so two
+    saved runs' `<built-in method __new__ of type object>` match."""
+    named = functions.assign(
+        function=functions["function"].astype(str).str.replace(_ADDRESS, ">", regex=True)
+    )
+    return named.groupby(_KEY, sort=False, as_index=False, dropna=False).agg(
+        ncalls=("ncalls", "sum"), tottime=("tottime", "sum"), user_code=("user_code", "any")
+    )
 
 
 def profile_diff(before: pd.DataFrame, after: pd.DataFrame) -> pd.DataFrame:
