@@ -23,7 +23,7 @@ _KEY = ["function", "file", "line"]
 
 # cProfile names a built-in bound to an object by its repr, address included
 # ("<built-in method __new__ of type object at 0x7f...>"); two processes' addresses differ.
-_ADDRESS = r" at 0x[0-9a-fA-F]+>$"
+_ADDRESS = r"^(<built-in method .*) at 0x[0-9a-fA-F]+>$"
 
 
 def _per_function(functions: pd.DataFrame) -> pd.DataFrame:
@@ -32,7 +32,7 @@ def _per_function(functions: pd.DataFrame) -> pd.DataFrame:
     built-in method is named without the address of the object it is bound to, so two
     saved runs' `<built-in method __new__ of type object>` match."""
     named = functions.assign(
-        function=functions["function"].astype(str).str.replace(_ADDRESS, ">", regex=True)
+        function=functions["function"].astype(str).str.replace(_ADDRESS, r"\1>", regex=True)
     )
     return named.groupby(_KEY, sort=False, as_index=False, dropna=False).agg(
         ncalls=("ncalls", "sum"), tottime=("tottime", "sum"), user_code=("user_code", "any")
