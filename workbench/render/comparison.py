@@ -4,11 +4,11 @@ from __future__ import annotations
 
 import math
 from html import escape
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 import pandas as pd
 
-from workbench.render.format import Table, fmt_bytes, fmt_seconds
+from workbench.render.format import Table, fmt_bytes, fmt_seconds, records
 from workbench.render.html import STYLE, table_html
 from workbench.render.text import table_lines
 
@@ -28,10 +28,6 @@ DIFF_ROWS = 15
 
 
 NOT_MEASURED = "not measured"
-
-
-def _records(table: pd.DataFrame) -> list[dict[str, Any]]:
-    return [{str(k): v for k, v in row.items()} for row in table.to_dict("records")]
 
 
 def _bytes(size: int | None) -> str:
@@ -160,7 +156,7 @@ def diff_table(diff: pd.DataFrame, top: int) -> Table:
             str(r["function"]),
             f"{r['file']}:{r['line']}" if r["file"] else "built-in",
         )
-        for r in _records(shown)
+        for r in records(shown)
     )
     return Table(
         f"What changed: top {len(rows)} of {len(diff)} functions by change in own time",
@@ -234,7 +230,7 @@ def _ranking(ranking: Ranking) -> Table:
             str(r["verdict"]),
             str(r["name"]),
         )
-        for r in _records(t)
+        for r in records(t)
     )
     fastest = float(t["speedup"].max()) or 1.0
     return Table(

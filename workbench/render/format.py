@@ -3,8 +3,19 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
-__all__ = ["BAR_BLOCKS", "Table", "bar_blocks", "fmt_bytes", "fmt_seconds", "fmt_share"]
+import pandas as pd
+
+__all__ = [
+    "BAR_BLOCKS",
+    "Table",
+    "bar_blocks",
+    "fmt_bytes",
+    "fmt_seconds",
+    "fmt_share",
+    "records",
+]
 
 BAR_BLOCKS = 10
 
@@ -62,3 +73,8 @@ class Table:
     shares: tuple[float, ...]
     align: str
     listing: bool = False
+
+
+def records(table: pd.DataFrame) -> list[dict[str, Any]]:
+    """Rows as dicts of Python values (pandas NA stays NA)."""
+    return [{str(k): v for k, v in row.items()} for row in table.to_dict("records")]

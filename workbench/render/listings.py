@@ -7,23 +7,17 @@ line (memory_profiler) are laid out alike: line number first, source last.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import Any
 
 import pandas as pd
 
 from workbench.options import LineMethod
-from workbench.render.format import Table, fmt_bytes, fmt_seconds, fmt_share
+from workbench.render.format import Table, fmt_bytes, fmt_seconds, fmt_share, records
 from workbench.render.workers import CLIENT, process_name, several_processes
 
-__all__ = ["MAX_BLOCK_LINES", "line_blocks", "listing", "memory_blocks", "records"]
+__all__ = ["MAX_BLOCK_LINES", "line_blocks", "listing", "memory_blocks"]
 
 # A function longer than this shows only its measured lines.
 MAX_BLOCK_LINES = 60
-
-
-def records(table: pd.DataFrame) -> list[dict[str, Any]]:
-    """Rows as dicts of Python values (pandas NA stays NA)."""
-    return [{str(k): v for k, v in row.items()} for row in table.to_dict("records")]
 
 
 def listing(
@@ -33,7 +27,8 @@ def listing(
     return Table(title, headers, tuple(rows), tuple(shares), "r" * (len(headers) - 1) + "l", True)
 
 
-# How a worker's lines were measured, by the method of its rows.
+# How a block's lines were measured: the client's by the run's plan, a worker's by the
+# method of its rows.
 _HOW = {
     "sampled": "sampled CPU time",
     "traced": "traced by line_profiler",
@@ -47,13 +42,9 @@ def line_blocks(lines: pd.DataFrame, method: LineMethod) -> tuple[Table, ...]:
     process = several_processes(lines)
     blocks = []
     for (function, file, where), group in lines.groupby(["function", "file", "where"], sort=False):
-        if where == CLIENT:  # the client's lines were measured as the run's plan said
-            sampled = method == "sampled"
-            how = "sampled CPU time" if sampled else "traced by line_profiler"
-        else:
-            worker_method = str(group["method"].iloc[0])
-            sampled = worker_method != "traced"
-            how = _HOW.get(worker_method, worker_method)
+        measured = method if where == CLIENT else str(group["method"].iloc[0])
+        sampled = measured != "traced"
+        how = _HOW.get(measured, measured)
         count_column = "samples" if sampled else "hits"
         ordered = group.sort_values("lineno")
         if len(ordered) > MAX_BLOCK_LINES:

@@ -16,8 +16,8 @@ from typing import Any
 
 import pandas as pd
 
-from workbench.render.format import fmt_seconds
-from workbench.render.workers import CLIENT, plural
+from workbench.render.format import fmt_seconds, records
+from workbench.render.workers import plural, worker_rows
 
 __all__ = ["MAX_TASKS", "PALETTE", "dask_tasks", "lanes", "taskstream_svg"]
 
@@ -46,8 +46,7 @@ Lane = tuple[str, int]  # (worker, thread id; -1 when the worker did not say)
 
 def dask_tasks(tasks: pd.DataFrame) -> pd.DataFrame:
     """The Dask tasks of a tasks table (rows measured in a worker), by start."""
-    dask = tasks[tasks["where"] != CLIENT]
-    return dask.sort_values(["start", "key"], kind="stable")
+    return worker_rows(tasks).sort_values(["start", "key"], kind="stable")
 
 
 def _lane(worker: Any, thread: Any) -> Lane:
@@ -157,8 +156,7 @@ def taskstream_svg(tasks: pd.DataFrame, wall: float) -> str:
                 f'<text x="{LABELS - 6}" y="{y + min(lane_h, 11) - 1}" text-anchor="end">'
                 f"{escape(label if lane_h >= 9 else worker)}</text>"
             )
-    for record in drawn.to_dict("records"):
-        r = {str(k): v for k, v in record.items()}
+    for r in records(drawn):
         lane = _lane(r["worker"], r["thread"])
         y = top + row_of[lane] * lane_h + (1 if lane_h > 4 else 0)
         h = lane_h - (2 if lane_h > 4 else 0)

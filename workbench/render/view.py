@@ -10,8 +10,8 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from workbench.options import Display
-from workbench.render.format import Table, fmt_bytes, fmt_seconds, fmt_share
-from workbench.render.listings import line_blocks, memory_blocks, records
+from workbench.render.format import Table, fmt_bytes, fmt_seconds, fmt_share, records
+from workbench.render.listings import line_blocks, memory_blocks
 from workbench.render.workers import (
     client_rows,
     cluster_part,

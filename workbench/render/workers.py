@@ -24,6 +24,7 @@ __all__ = [
     "process_name",
     "several_processes",
     "worker_memory_table",
+    "worker_rows",
 ]
 
 CLIENT = "client"
@@ -42,6 +43,11 @@ def several_processes(table: pd.DataFrame) -> bool:
 def client_rows(table: pd.DataFrame) -> pd.DataFrame:
     """The rows of `table` measured in the profiled process."""
     return table[table["where"] == CLIENT]
+
+
+def worker_rows(table: pd.DataFrame) -> pd.DataFrame:
+    """The rows of `table` measured in a Dask worker."""
+    return table[table["where"] != CLIENT]
 
 
 def process_name(where: str) -> str:
@@ -101,7 +107,7 @@ def worker_memory_table(timeline: pd.DataFrame) -> Table | None:
 
     Bars compare each worker's peak with the largest.
     """
-    workers = timeline[timeline["where"] != CLIENT]
+    workers = worker_rows(timeline)
     if workers.empty:
         return None
     by_worker = workers.groupby("where", sort=True)["rss"].agg(["max", "size"])
