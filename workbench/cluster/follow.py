@@ -15,6 +15,7 @@ import sys
 import uuid
 from typing import Any
 
+from workbench.cluster.mode import dask_mode
 from workbench.cluster.payload import WorkerPayload
 from workbench.cluster.stream import close_stream, open_stream
 from workbench.cluster.worker_side import collect, install
@@ -39,9 +40,10 @@ def find_client(dask: object) -> Any | None:
     Raises:
         OptionError: `dask` is none of "auto", "off", False, None or a Client.
     """
-    if dask is None or dask is False or dask == "off":
+    mode = dask_mode(dask)
+    if mode == "off":
         return None
-    if dask == "auto":
+    if mode == "auto":
         distributed = sys.modules.get("distributed")
         if distributed is None:
             return None

@@ -82,7 +82,7 @@ class WorkerRun:
         if gate is not None:
             gate.acquire()
         try:
-            collector = FunctionCollector(_not_user_code, _not_a_cell)
+            collector = FunctionCollector(_never, _never)
             try:
                 collector.start()
             except Exception as error:  # another profiler holds the hook in this process
@@ -162,13 +162,9 @@ def _stack(frame: FrameType | None, base: FrameType) -> tuple[Frame, ...]:
     return tuple(stack)
 
 
-def _not_user_code(filename: str) -> bool:
-    """In a worker nothing is a runner's call into user code: the frames our wrapper
-    calls directly are distributed's carriers of the task."""
-    return False
-
-
-def _not_a_cell(filename: str) -> bool:
+def _never(filename: str) -> bool:
+    """In a worker no file is a runner's call into user code (the frames our wrapper
+    calls directly are distributed's carriers of the task), nor a notebook cell."""
     return False
 
 

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import pandas as pd
 
+from workbench.report.processes import FUNCTION_KEY, per_function
+
 __all__ = ["DIFF_COLUMNS", "profile_diff"]
 
 DIFF_COLUMNS: dict[str, str] = {
@@ -18,7 +20,6 @@ DIFF_COLUMNS: dict[str, str] = {
     "time_change": "float64",
     "user_code": "bool",
 }
-_KEY = ["function", "file", "line"]
 
 
 # cProfile names a built-in bound to an object by its repr, address included
@@ -31,11 +32,10 @@ def _per_function(functions: pd.DataFrame) -> pd.DataFrame:
     a row per process (`where`), and the two runs' workers need not be the same; a
     built-in method is named without the address of the object it is bound to, so two
     saved runs' `<built-in method __new__ of type object>` match."""
-    named = functions.assign(
-        function=functions["function"].astype(str).str.replace(_ADDRESS, r"\1>", regex=True)
-    )
-    return named.groupby(_KEY, sort=False, as_index=False, dropna=False).agg(
-        ncalls=("ncalls", "sum"), tottime=("tottime", "sum"), user_code=("user_code", "any")
+    return per_function(
+        functions.assign(
+            function=functions["function"].astype(str).str.replace(_ADDRESS, r"\1>", regex=True)
+        )
     )
 
 
@@ -53,11 +53,11 @@ def profile_diff(before: pd.DataFrame, after: pd.DataFrame) -> pd.DataFrame:
         after: the candidate's `report.functions`.
     """
     merged = _per_function(before).merge(
-        _per_function(after), on=_KEY, how="outer", suffixes=("_before", "_after")
+        _per_function(after), on=FUNCTION_KEY, how="outer", suffixes=("_before", "_after")
     )
     table = pd.DataFrame(
         {
-            **{k: merged[k] for k in _KEY},
+            **{k: merged[k] for k in FUNCTION_KEY},
             "calls_before": merged["ncalls_before"].fillna(0),
             "calls_after": merged["ncalls_after"].fillna(0),
             "time_before": merged["tottime_before"].fillna(0.0),

@@ -11,12 +11,10 @@ import logging
 import marshal
 import platform
 import sys
-from dataclasses import dataclass, field
-from typing import Any
+from dataclasses import dataclass
 
 import pandas as pd
 
-from workbench.cluster.resolve import shipped_files
 from workbench.collectors.calibration import HookCost
 from workbench.collectors.functions import StatsDict
 from workbench.collectors.lenses import Lenses
@@ -26,7 +24,7 @@ from workbench.report import cluster, tables
 from workbench.report.correction import Correction, correct
 from workbench.report.report import Report
 from workbench.report.stacks import stacks_frame, stats_from_stacks
-from workbench.report.summary import ClusterFigures, build_summary
+from workbench.report.summary import build_summary
 
 __all__ = ["Clocks", "build_report"]
 
@@ -75,7 +73,7 @@ def build_report(
     if cost is not None:
         cost = cost.in_run(*lenses.functions.probed)
     correction = correct(raw, cost, stacks, lenses.functions.hidden, lenses.functions.resumable)
-    part = _cluster_part(lenses, clocks)
+    part = cluster.cluster_part(lenses.cluster, index, plan, clocks.epoch, clocks.wall)
     functions = tables.functions_frame(correction.stats, index, raw, part.functions)
     if plan.lines == "traced" and lenses.lines is not None:
         lines = tables.exact_lines_frame(
@@ -141,47 +139,6 @@ def build_report(
         stacks=_stacks(lenses),
         profile_data=marshal.dumps(raw),  # profile.prof: what cProfile measured
         display=display,
-    )
-
-
-@dataclass
-class _ClusterPart:
-    """The rows and figures of the run's Dask tasks (all empty: none followed)."""
-
-    functions: list[dict[str, Any]] = field(default_factory=list)
-    lines: list[pd.DataFrame] = field(default_factory=list)
-    tasks: list[dict[str, Any]] = field(default_factory=list)
-    memory: list[dict[str, Any]] = field(default_factory=list)
-    figures: ClusterFigures | None = None
-
-
-def _cluster_part(lenses: Lenses, clocks: Clocks) -> _ClusterPart:
-    """What the workers sent back, as rows of the Report's tables."""
-    collector = lenses.cluster
-    if collector is None or not collector.workers:
-        return _ClusterPart()
-    rename = cluster.renamer(shipped_files())
-    payloads = [collector.payloads[a] for a in sorted(collector.payloads)]
-    return _ClusterPart(
-        functions=cluster.worker_functions(payloads, lenses.index, rename),
-        lines=cluster.worker_lines(
-            payloads,
-            lenses.index,
-            rename,
-            lenses.plan.sampled_functions,
-            lenses.plan.traced if lenses.plan.lines == "traced" else (),
-        )
-        if lenses.plan.lines != "off"
-        else [],
-        tasks=cluster.task_rows(collector.records, clocks.epoch),
-        memory=cluster.worker_memory(payloads, clocks.epoch),
-        figures=cluster.cluster_figures(
-            collector.records,
-            clocks.epoch,
-            clocks.wall,
-            collector.workers,
-            complete=set(collector.payloads) >= set(collector.workers),
-        ),
     )
 
 

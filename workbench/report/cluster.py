@@ -11,20 +11,77 @@ clocks as far as they agree).
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable
-from typing import Any
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
 
 import pandas as pd
 
 from workbench.cluster.payload import Frame, WorkerPayload
+from workbench.cluster.resolve import shipped_files
 from workbench.collectors.functions import StatsDict, StatsKey
 from workbench.report.correction import correct
 from workbench.report.summary import ClusterFigures
 from workbench.report.tables import functions_rows, sampled_lines_frame
 from workbench.source import SourceIndex
 
-__all__ = ["cluster_figures", "task_rows", "worker_functions", "worker_lines", "worker_memory"]
+if TYPE_CHECKING:  # the collector is handed in by the report's assembly
+    from workbench.cluster.follow import ClusterCollector
+    from workbench.options import Plan
+
+__all__ = [
+    "ClusterPart",
+    "cluster_figures",
+    "cluster_part",
+    "task_rows",
+    "worker_functions",
+    "worker_lines",
+    "worker_memory",
+]
 
 Rename = Callable[[str], str]
+
+
+@dataclass
+class ClusterPart:
+    """The rows and figures of the run's Dask tasks (all empty: none followed)."""
+
+    functions: list[dict[str, Any]] = field(default_factory=list)
+    lines: list[pd.DataFrame] = field(default_factory=list)
+    tasks: list[dict[str, Any]] = field(default_factory=list)
+    memory: list[dict[str, Any]] = field(default_factory=list)
+    figures: ClusterFigures | None = None
+
+
+def cluster_part(
+    collector: ClusterCollector | None, index: SourceIndex, plan: Plan, epoch: float, wall: float
+) -> ClusterPart:
+    """What the workers sent back, as rows of the Report's tables.
+
+    Parameters:
+        epoch, wall: the run's start (`time.time()`) and its wall seconds.
+    """
+    if collector is None or not collector.workers:
+        return ClusterPart()
+    rename = renamer(shipped_files())
+    payloads = [collector.payloads[a] for a in sorted(collector.payloads)]
+    tasks = task_rows(collector.records, epoch)
+    traced = plan.traced if plan.lines == "traced" else ()
+    return ClusterPart(
+        functions=worker_functions(payloads, index, rename),
+        lines=worker_lines(payloads, index, rename, plan.sampled_functions, traced)
+        if plan.lines != "off"
+        else [],
+        tasks=tasks,
+        memory=worker_memory(payloads, epoch),
+        figures=cluster_figures(
+            collector.records,
+            tasks,
+            epoch,
+            wall,
+            collector.workers,
+            complete=set(collector.payloads) >= set(collector.workers),
+        ),
+    )
 
 
 def renamer(shipped: dict[str, str]) -> Rename:
@@ -32,12 +89,13 @@ def renamer(shipped: dict[str, str]) -> Rename:
     return lambda filename: shipped.get(filename, filename)
 
 
-def _renamed(stats: StatsDict, rename: Rename) -> StatsDict:
-    def key(k: StatsKey) -> StatsKey:
-        return (rename(k[0]), k[1], k[2])
+def _rekey(key: StatsKey, rename: Rename) -> StatsKey:
+    return (rename(key[0]), key[1], key[2])
 
+
+def _renamed(stats: StatsDict, rename: Rename) -> StatsDict:
     return {
-        key(k): (cc, nc, tt, ct, {key(c): e for c, e in callers.items()})
+        _rekey(k, rename): (cc, nc, tt, ct, {_rekey(c, rename): e for c, e in callers.items()})
         for k, (cc, nc, tt, ct, callers) in stats.items()
     }
 
@@ -50,8 +108,8 @@ def worker_functions(
     rows: list[dict[str, Any]] = []
     for payload in payloads:
         raw = _renamed(payload.stats, rename)
-        hidden = {(rename(k[0]), k[1], k[2]): s for k, s in payload.hidden.items()}
-        resumable = {(rename(k[0]), k[1], k[2]) for k in payload.resumable}
+        hidden = {_rekey(k, rename): s for k, s in payload.hidden.items()}
+        resumable = {_rekey(k, rename) for k in payload.resumable}
         corrected = correct(raw, payload.cost, {}, hidden, resumable).stats
         rows += functions_rows(corrected, index, raw, where=payload.address)
     return rows
@@ -178,6 +236,7 @@ def _covered(spans: list[tuple[float, float]]) -> float:
 
 def cluster_figures(
     records: list[dict[str, Any]],
+    rows: list[dict[str, Any]],
     epoch: float,
     wall: float,
     workers: Iterable[str],
@@ -185,7 +244,12 @@ def cluster_figures(
 ) -> ClusterFigures:
     """How the run's wall time split between computing in workers, moving data and
     no task running at all (the client working or waiting, the scheduler, idle
-    workers); the task group that computed longest."""
+    workers); the task group that computed longest.
+
+    Parameters:
+        records: the scheduler's task-stream records (their compute and transfer spans).
+        rows: the same tasks as rows of the tasks table (`task_rows`).
+    """
     end = epoch + wall
 
     def clipped(action: str) -> list[tuple[float, float]]:
@@ -201,7 +265,7 @@ def cluster_figures(
     compute = _covered(computing)
     busy = _covered(computing + moving)
     by_group: dict[str, float] = {}
-    for row in task_rows(records, epoch):
+    for row in rows:
         by_group[row["group"]] = by_group.get(row["group"], 0.0) + float(row["compute"])
     slowest = max(by_group, key=lambda g: (by_group[g], g)) if by_group else None
     return ClusterFigures(

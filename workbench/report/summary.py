@@ -7,6 +7,7 @@ from dataclasses import dataclass
 import pandas as pd
 
 from workbench.options import Plan
+from workbench.report.processes import per_function
 
 __all__ = ["ClusterFigures", "Summary", "build_summary"]
 
@@ -116,10 +117,7 @@ def _hottest_function(functions: pd.DataFrame) -> str | None:
     if functions.empty:
         return None
     if "where" in functions and functions["where"].nunique() > 1:  # ran in several processes
-        keys = ["function", "file", "line", "user_code"]
-        functions = functions.groupby(keys, sort=False, as_index=False).agg(
-            tottime=("tottime", "sum")
-        )
+        functions = per_function(functions)
     ranked = functions.sort_values("tottime", ascending=False, kind="stable")
     user = ranked[ranked["user_code"]]
     total = float(ranked["tottime"].sum())

@@ -30,6 +30,7 @@ def tasks_frame(
     for r in records:
         end = r.end if r.end is not None else stopped
         wall = max(end - r.first_start, r.running)
+        start = max(r.first_start - started, 0.0)
         filename = r.code.co_filename if r.code is not None else ""
         rows.append(
             {
@@ -42,7 +43,7 @@ def tasks_frame(
                 "running": r.running,
                 "waiting": wall - r.running,
                 "wall": wall,
-                "start": max(r.first_start - started, 0.0),
+                "start": start,
                 "state": r.state,
                 "user_code": r.host or (bool(filename) and index.is_user_code(filename)),
                 "where": "client",
@@ -50,7 +51,7 @@ def tasks_frame(
                 "group": "",
                 "worker": "",
                 "thread": pd.NA,
-                "stop": max(r.first_start - started, 0.0) + wall,
+                "stop": start + wall,
                 "compute": float("nan"),
                 "transfer": float("nan"),
             }
