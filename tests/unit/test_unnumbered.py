@@ -49,3 +49,20 @@ def test_sampled_lines_of_a_membership_scan_name_the_scan() -> None:
     counted = lines[lines["samples"].fillna(0) > 0]
     assert int(counted.iloc[0]["lineno"]) == line_of(keep_known, "the hot line")
     assert keep_known.__code__.co_firstlineno not in set(counted["lineno"])
+
+
+def test_a_dask_workers_stack_sample_numbers_the_jump_too() -> None:
+    """A worker's sampler reads stacks from another thread at any instruction: a frame
+    at 3.11's unnumbered jump (f_lineno None) gets the body's line, not None (None broke
+    the report's line table)."""
+    from types import SimpleNamespace
+
+    from workbench.cluster.worker_side import _stack
+
+    code = keep_known.__code__
+    jump = next(i for i in dis.get_instructions(code) if i.opname.startswith("JUMP_BACKWARD"))
+    base = SimpleNamespace()
+    frame = SimpleNamespace(f_code=code, f_lineno=None, f_lasti=jump.offset, f_back=base)
+    ((_, line, first, name),) = _stack(frame, base)  # type: ignore[arg-type]
+    assert (line, first, name) == (line_at(code, jump.offset), code.co_firstlineno, "keep_known")
+    assert code.co_firstlineno < line <= code.co_firstlineno + 5

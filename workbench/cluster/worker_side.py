@@ -33,6 +33,7 @@ from workbench.collectors.calibration import hook_cost
 from workbench.collectors.dynamic_code import code_file
 from workbench.collectors.functions import FunctionCollector, StatsDict, StatsKey
 from workbench.collectors.thread_filter import callback_names
+from workbench.collectors.unnumbered import line_at
 
 __all__ = ["collect", "install"]
 
@@ -157,7 +158,10 @@ def _stack(frame: FrameType | None, base: FrameType) -> tuple[Frame, ...]:
     stack: list[Frame] = []
     while frame is not None and frame is not base and len(stack) < _STACK_DEPTH:
         code = frame.f_code
-        stack.append((code_file(code), frame.f_lineno, code.co_firstlineno, code.co_name))
+        # 3.11's loop-closing jumps have no line (f_lineno None): the body's, as the
+        # client's sampler takes it.
+        line = frame.f_lineno or line_at(code, frame.f_lasti)
+        stack.append((code_file(code), line, code.co_firstlineno, code.co_name))
         frame = frame.f_back
     return tuple(stack)
 
