@@ -275,3 +275,26 @@ def test_the_correction_scales_each_sample_by_the_function_it_ran_in() -> None:
     assert seconds == pytest.approx({"main": 0.0175, "load": 0.015, "parse": 0.015, "save": 0.0025})
     assert total == pytest.approx(0.0175)
     assert hidden == 0.0
+
+
+def test_a_signal_inside_the_handler_starts_no_second_sample() -> None:
+    """A SIGPROF that arrives while the handler classifies a new file (slow under
+    tracemalloc) is dropped: nested handlers classified the same file again and again
+    until RecursionError."""
+    from workbench.collectors import sampler as sampler_module
+
+    here = sys._getframe()
+    asked: list[str] = []
+
+    def is_user_code(filename: str) -> bool:
+        asked.append(filename)
+        sampler._on_sample(signal.SIGPROF, here)  # the timer fires inside the handler
+        return True
+
+    sampler = sampler_module.LineSampler(is_user_code, 0.001)
+    sampler._on_sample(signal.SIGPROF, here)
+    assert sampler.total == 1
+    assert sum(sampler.stacks.values()) == 1
+    assert asked.count(here.f_code.co_filename) == 1
+    sampler._on_sample(signal.SIGPROF, here)  # the next signal is a sample again
+    assert sampler.total == 2

@@ -81,7 +81,7 @@ class LineSampler:
         self._counts_now = counts_now
         self.arguments = arguments
         self._probe = probe
-        self._in_tick = False
+        self._in_handler = False
         self.lens = "lines (sampled)" if shows_lines else ""
         self._user_files: dict[str, bool] = {}
         self._previous: Any = None
@@ -130,14 +130,18 @@ class LineSampler:
     def _on_sample(self, signum: int, frame: FrameType | None) -> None:
         # Runs while cProfile may be on: it calls only code of our package (and what that
         # calls), which the function table filters out, so the user's rows stay exact.
-        if self._in_tick:
-            # A slow tick (a heap snapshot) outlasts the interval: a SIGPROF arriving
-            # inside it samples our own work, and must not start another tick.
+        if self._in_handler:
+            # A slow sample (a heap snapshot; a new file's classification under
+            # tracemalloc) outlasts the interval: a SIGPROF arriving inside it samples our
+            # own work, and must not start another sample (nested, they recursed until
+            # RecursionError on a file never classified).
             return
         weight = time.process_time() - self._cpu_mark
+        self._in_handler = True
         try:
             self._sample(frame, weight)
         finally:
+            self._in_handler = False
             # The handler's own time (a heap snapshot, say) is nobody's stack's.
             self._cpu_mark = time.process_time()
 
@@ -150,11 +154,7 @@ class LineSampler:
 
     def _sample(self, frame: FrameType | None, weight: float) -> None:
         if self._on_tick is not None:
-            self._in_tick = True
-            try:
-                self._on_tick()
-            finally:
-                self._in_tick = False
+            self._on_tick()
         if self._run_over:
             return  # the profiled code has returned: what runs now is the workbench's
         self.total += 1
