@@ -28,7 +28,10 @@ distributed = pytest.importorskip("distributed")
 
 CALLS = 300  # leaf() calls per task
 TASKS = 8
-LONG = 20_000  # step() calls per task where line samples are wanted
+# step() calls per task where line samples are wanted: about 50 ms a task. A worker's
+# sampler thread reads stacks when the GIL changes hands, about every 5 ms
+# (sys.getswitchinterval): 10 ms tasks left 4-6 samples on a line per worker, once none.
+LONG = 100_000
 
 
 def leaf(x: int) -> int:
@@ -163,7 +166,7 @@ SHIPPED = textwrap.dedent(
 def test_functions_of_main_keep_their_counts_and_their_file(client: Any) -> None:
     """Code typed into a notebook lives in __main__: cloudpickle ships it by value, and
     every task re-creates its functions (new code objects, one pstats name). Tasks long
-    enough for the stack sampler (about 10 ms each) give line detail too."""
+    enough for the stack sampler (see LONG) give line detail too."""
     import __main__
 
     namespace = vars(__main__)
