@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 import math
-from html import escape
 from typing import TYPE_CHECKING
 
 import pandas as pd
 
+from workbench.render.escape import escape_html, visible
 from workbench.render.format import Table, fmt_bytes, fmt_seconds, records
 from workbench.render.html import STYLE, table_html
 from workbench.render.text import table_lines
@@ -176,22 +176,22 @@ def comparison_text(comparison: Comparison) -> str:
     out += [f"  {k.ljust(width)}  {v}" for k, v in facts]
     out += ["", *table_lines(_versions(c)), ""]
     out += table_lines(_diff(c)) if _profiled(c) else [NOT_PROFILED]
-    return "\n".join(out)
+    return visible("\n".join(out))
 
 
 def comparison_html(comparison: Comparison) -> str:
     """A fragment: the verdict, the versions, the diff, then both profiles side by side."""
     c = comparison
-    facts = "".join(f"<dt>{escape(k)}</dt><dd>{escape(v)}</dd>" for k, v in _facts(c))
+    facts = "".join(f"<dt>{escape_html(k)}</dt><dd>{escape_html(v)}</dd>" for k, v in _facts(c))
     title = f"Architect Workbench compare: {c.candidate.name} vs {c.baseline.name}"
     return (
-        f'<div class="awb-report"><style>{STYLE}</style><h3>{escape(title)}</h3>'
+        f'<div class="awb-report"><style>{STYLE}</style><h3>{escape_html(title)}</h3>'
         f"<dl>{facts}</dl>{table_html(_versions(c))}{_diff_html(c)}{_sides(c)}</div>"
     )
 
 
 def _diff_html(c: Comparison) -> str:
-    return table_html(_diff(c)) if _profiled(c) else f"<p>{escape(NOT_PROFILED)}</p>"
+    return table_html(_diff(c)) if _profiled(c) else f"<p>{escape_html(NOT_PROFILED)}</p>"
 
 
 def _sides(c: Comparison) -> str:
@@ -211,7 +211,7 @@ def _sides(c: Comparison) -> str:
 
 def comparison_page(comparison: Comparison) -> str:
     """A complete HTML document for comparison.html."""
-    title = escape(f"{comparison.candidate.name} vs {comparison.baseline.name}")
+    title = escape_html(f"{comparison.candidate.name} vs {comparison.baseline.name}")
     return (
         f'<!DOCTYPE html><html lang="en"><head><meta charset="utf-8"><title>{title}</title>'
         f"</head><body>{comparison_html(comparison)}</body></html>\n"
@@ -249,7 +249,7 @@ def _interval(low: float, high: float) -> str:
 
 def ranking_text(ranking: Ranking) -> str:
     """The ranking as text."""
-    return "\n".join(["Architect Workbench compare", *table_lines(_ranking(ranking))])
+    return visible("\n".join(["Architect Workbench compare", *table_lines(_ranking(ranking))]))
 
 
 def ranking_html(ranking: Ranking) -> str:

@@ -1,18 +1,20 @@
 """Self-contained HTML: inline CSS, inline SVGs (the RSS timeline, the call tree, the Dask
 task stream), no script, no network.
 
-Every name, path and source line passes through `html.escape`, so code named
-`<script>` shows as text.
+Every name, path, source line and note passes through `escape_html` (the one rule of
+`workbench.render.escape`), so code named `<script>` shows as text, and a lone surrogate
+(a file name decoded with surrogateescape) shows as `\\udce9` and the page still
+encodes to UTF-8.
 """
 
 from __future__ import annotations
 
 import marshal
-from html import escape
 from importlib.resources import files
 from typing import TYPE_CHECKING
 
 from workbench.options import Display
+from workbench.render.escape import escape_html
 from workbench.render.format import Table, bar_blocks, fmt_bytes
 from workbench.render.icicle import MIN_SAMPLES, icicle_svg
 from workbench.render.taskstream import taskstream_svg
@@ -39,7 +41,7 @@ def table_html(table: Table) -> str:
     """
     align = "r" + table.align
     head = "".join(
-        f'<th class="awb-l">{escape(h)}</th>' if a == "l" else f"<th>{escape(h)}</th>"
+        f'<th class="awb-l">{escape_html(h)}</th>' if a == "l" else f"<th>{escape_html(h)}</th>"
         for h, a in zip(("", *table.headers), align, strict=True)
     )
     body = []
@@ -55,13 +57,12 @@ def table_html(table: Table) -> str:
                 css = "awb-m"
             else:
                 css = "awb-l" if table.align[i] == "l" else ""
-            cells.append(
-                f'<td class="{css}">{escape(cell)}</td>' if css else f"<td>{escape(cell)}</td>"
-            )
+            attribute = f' class="{css}"' if css else ""
+            cells.append(f"<td{attribute}>{escape_html(cell)}</td>")
         kind = "awb-line" if table.listing else "awb-row"
         minor = " awb-minor" if bar_blocks(share) == 0 else ""
         body.append(f'<tr class="{kind}{minor}">{"".join(cells)}</tr>')
-    title = f"<h4>{escape(table.title)}</h4>" if table.title else ""
+    title = f"<h4>{escape_html(table.title)}</h4>" if table.title else ""
     return f"{title}<table><thead><tr>{head}</tr></thead><tbody>{''.join(body)}</tbody></table>"
 
 
@@ -85,14 +86,14 @@ def _timeline(view: View) -> str:
     label = f"peak {fmt_bytes(peak)} at {peak_t:.2f} s"
     caption = f"RSS{view.timeline_of} {fmt_bytes(low)} .. {fmt_bytes(high)} over {span:.2f} s"
     return (
-        f"<h4>{escape(caption)}</h4>"
+        f"<h4>{escape_html(caption)}</h4>"
         f'<svg class="awb-timeline" width="{width}" height="{height}" role="img" '
-        f'aria-label="{escape(caption)}">'
+        f'aria-label="{escape_html(caption)}">'
         f'<polyline fill="none" stroke="#0969da" stroke-width="1.5" points="{points}"/>'
         f'<g class="awb-peak"><circle cx="{px:.1f}" cy="{py:.1f}" r="3.5" fill="#cf222e"/>'
         f'<text x="{px + (-6 if anchor == "end" else 6):.1f}" y="{max(py, 12):.1f}" '
         f'text-anchor="{anchor}" style="font:11px sans-serif" fill="#cf222e">'
-        f"{escape(label)}</text></g></svg>"
+        f"{escape_html(label)}</text></g></svg>"
     )
 
 
@@ -187,14 +188,14 @@ def render_html(report: Report, display: Display) -> str:
         if view.complete
         else '<span class="awb-state awb-bad">incomplete: the code raised</span>'
     )
-    facts = "".join(f"<dt>{escape(k)}</dt><dd>{escape(v)}</dd>" for k, v in view.facts)
+    facts = "".join(f"<dt>{escape_html(k)}</dt><dd>{escape_html(v)}</dd>" for k, v in view.facts)
     tasks = (view.tasks,) if view.tasks is not None else ()
     parts = [
         f"<style>{STYLE}</style>",
-        f"<h3>{escape(view.title)}{state}</h3>",
+        f"<h3>{escape_html(view.title)}{state}</h3>",
         f"<dl>{facts}</dl>",
-        *(f'<p class="awb-warn">⚠ {escape(w)}</p>' for w in view.warnings),
-        *(f'<p class="awb-note">{escape(n)}</p>' for n in view.notes),
+        *(f'<p class="awb-warn">⚠ {escape_html(w)}</p>' for w in view.warnings),
+        *(f'<p class="awb-note">{escape_html(n)}</p>' for n in view.notes),
         _cluster(view),
         taskstream_svg(report.tasks, report.summary.wall_seconds),
         _hints(view),
@@ -211,8 +212,8 @@ def _cluster(view: View) -> str:
     """The summary's Dask cluster part: where the wall time went, the slowest group."""
     if not view.cluster:
         return ""
-    facts = "".join(f"<dt>{escape(k)}</dt><dd>{escape(v)}</dd>" for k, v in view.cluster)
-    return f"<h4>{escape(view.cluster_heading)}</h4><dl>{facts}</dl>"
+    facts = "".join(f"<dt>{escape_html(k)}</dt><dd>{escape_html(v)}</dd>" for k, v in view.cluster)
+    return f"<h4>{escape_html(view.cluster_heading)}</h4><dl>{facts}</dl>"
 
 
 def _hints(view: View) -> str:
@@ -220,9 +221,9 @@ def _hints(view: View) -> str:
     if not view.hints:
         return ""
     items = "".join(
-        f'<li class="awb-hint"><b>{escape(kind)}</b> at <code>{escape(where)}</code>: '
-        f'{escape(gain)}<br><span class="awb-evidence">{escape(evidence)}</span><br>'
-        f"try: <code>{escape(suggestion)}</code></li>"
+        f'<li class="awb-hint"><b>{escape_html(kind)}</b> at <code>{escape_html(where)}</code>: '
+        f'{escape_html(gain)}<br><span class="awb-evidence">{escape_html(evidence)}</span><br>'
+        f"try: <code>{escape_html(suggestion)}</code></li>"
         for kind, where, gain, evidence, suggestion in view.hints
     )
     return (
@@ -233,7 +234,7 @@ def _hints(view: View) -> str:
 
 def render_page(report: Report, display: Display) -> str:
     """A complete, self-contained HTML document for `report.html`."""
-    title = escape(f"Architect Workbench: {report.summary.label}")
+    title = escape_html(f"Architect Workbench: {report.summary.label}")
     return (
         f'<!DOCTYPE html><html lang="en"><head><meta charset="utf-8"><title>{title}</title>'
         f"</head><body>{render_html(report, display)}</body></html>\n"

@@ -15,9 +15,9 @@ from __future__ import annotations
 import marshal
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from html import escape
 from typing import Any
 
+from workbench.render.escape import escape_html
 from workbench.report.stacks import stack_paths
 
 __all__ = ["Box", "icicle_boxes", "icicle_svg"]
@@ -259,10 +259,10 @@ def icicle_svg(
         tip = f"{name}  {where(b.key)}\n{counted}, {_fmt(b.seconds)} cumulative"
         label = name if w > 7 * len(name) else (name[: int(w / 7) - 1] + "…" if w > 30 else "")
         parts.append(
-            f'<g class="awb-box"><title>{escape(tip)}</title>'
+            f'<g class="awb-box"><title>{escape_html(tip)}</title>'
             f'<rect x="{x:.1f}" y="{y}" width="{max(w - 1, 0.5):.1f}" height="{ROW - 1}" '
             f'fill="{colour}"/>'
-            + (f'<text x="{x + 3:.1f}" y="{y + 13}">{escape(label)}</text>' if label else "")
+            + (f'<text x="{x + 3:.1f}" y="{y + 13}">{escape_html(label)}</text>' if label else "")
             + "</g>"
         )
     source = ", from sampled stacks" if sampled else ""
@@ -270,7 +270,7 @@ def icicle_svg(
     if hidden > 0:
         caption += f"; {_fmt(hidden)} in calls too small or too deep to draw"
     return (
-        f"<h4>{escape(caption)}</h4>"
+        f"<h4>{escape_html(caption)}</h4>"
         f'<svg class="awb-icicle" width="{WIDTH}" height="{depth * ROW}" role="img" '
-        f'aria-label="{escape(caption)}" style="font:11px sans-serif">{"".join(parts)}</svg>'
+        f'aria-label="{escape_html(caption)}" style="font:11px sans-serif">{"".join(parts)}</svg>'
     )

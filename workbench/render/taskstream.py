@@ -11,11 +11,11 @@ Every text is escaped and held in the SVG; a tooltip (`<title>`) per box names t
 from __future__ import annotations
 
 import math
-from html import escape
 from typing import Any
 
 import pandas as pd
 
+from workbench.render.escape import escape_html
 from workbench.render.format import fmt_seconds, records
 from workbench.render.workers import plural, worker_rows
 
@@ -96,7 +96,7 @@ def _legend(groups: list[str], colour: dict[str, str], y: float) -> tuple[str, f
         items.append(
             f'<rect class="awb-key" x="{x:.1f}" y="{top + 2:.1f}" width="11" height="11" '
             f'fill="{fill}"/><text x="{x + 15:.1f}" y="{top + 12:.1f}">'
-            f"{escape(group[:40])}</text>"
+            f"{escape_html(group[:40])}</text>"
         )
         x += width
     return f'<g class="awb-legend" style="font:11px sans-serif">{"".join(items)}</g>', (
@@ -107,7 +107,7 @@ def _legend(groups: list[str], colour: dict[str, str], y: float) -> tuple[str, f
 def _tooltip(r: dict[str, Any], label: str, compute: float, transfer: float) -> str:
     """A box's tooltip: the task's key, group, lane and seconds, escaped."""
     erred = " (erred)" if r["state"] == "erred" else ""
-    return escape(
+    return escape_html(
         f"{r['key']}{erred}\ngroup {r['group']}, {label}\n"
         f"compute {fmt_seconds(compute)}, transfer {fmt_seconds(transfer)}\n"
         f"{float(r['start']):.3f} s .. {float(r['stop']):.3f} s from the run's start"
@@ -154,7 +154,7 @@ def taskstream_svg(tasks: pd.DataFrame, wall: float) -> str:
         if lane_h >= 9 or first:  # short lanes: one label per worker
             parts.append(
                 f'<text x="{LABELS - 6}" y="{y + min(lane_h, 11) - 1}" text-anchor="end">'
-                f"{escape(label if lane_h >= 9 else worker)}</text>"
+                f"{escape_html(label if lane_h >= 9 else worker)}</text>"
             )
     for r in records(drawn):
         lane = _lane(r["worker"], r["thread"])
@@ -186,7 +186,7 @@ def taskstream_svg(tasks: pd.DataFrame, wall: float) -> str:
         + "".join(
             f'<line x1="{x(t):.1f}" y1="{axis_y}" x2="{x(t):.1f}" y2="{axis_y + 4}" '
             f'stroke="#57606a"/><text x="{x(t):.1f}" y="{axis_y + 15}" text-anchor="middle">'
-            f"{escape(_tick_label(t, step))}</text>"
+            f"{escape_html(_tick_label(t, step))}</text>"
             for t in ticks
         )
         + "</g>"
@@ -198,7 +198,7 @@ def taskstream_svg(tasks: pd.DataFrame, wall: float) -> str:
     if len(drawn) < len(dask):
         caption += f"; the first {len(drawn):,} drawn"
     return (
-        f"<h4>{escape(caption)}</h4>"
+        f"<h4>{escape_html(caption)}</h4>"
         f'<svg class="awb-taskstream" width="{WIDTH}" height="{height}" role="img" '
-        f'aria-label="{escape(caption)}" style="font:10px sans-serif">{"".join(parts)}</svg>'
+        f'aria-label="{escape_html(caption)}" style="font:10px sans-serif">{"".join(parts)}</svg>'
     )

@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from workbench.options import Display
+from workbench.render.escape import visible
 from workbench.render.format import BAR_BLOCKS, Table, bar_blocks, fmt_bytes
 from workbench.render.view import View, build_view
 
@@ -87,4 +88,6 @@ def render_text(report: Report, display: Display) -> str:
         out += ["", *timeline]
     if view.worker_memory is not None:
         out += ["", *table_lines(view.worker_memory)]
-    return "\n".join(out)
+    # The escaping rule for text: a name holding a terminal's control sequence
+    # ("\x1b[2J") or a bidi override shows as its escape, not as its effect.
+    return visible("\n".join(out))

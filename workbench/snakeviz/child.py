@@ -6,8 +6,10 @@ page for `FOLDER/<name>.prof` at `/snakeviz/<token>/<name>.prof` until its stdin
 (the parent stopped it, exited or died), then removes FOLDER. Nothing else is served: snakeviz's own
 `/snakeviz/<any path>` handler would read and list any file or folder on the machine.
 
-It runs snakeviz's installed handlers and templates (tornado), with tornado's debug mode
-off (debug would restart the process when a module file changes).
+It runs snakeviz's installed template (tornado), with tornado's debug mode off (debug
+would restart the process when a module file changes), and gives it the profile's data as
+script-safe JSON text (`workbench.snakeviz.page`), never as Python objects: tornado would
+write their `str()` into the page's `<script>` blocks, names unescaped.
 """
 
 from __future__ import annotations
@@ -19,11 +21,17 @@ import shutil
 import sys
 import threading
 from pathlib import Path
-from pstats import Stats
 
 __all__ = ["allowed_profile", "main"]
 
 _NAME = re.compile(r"[A-Za-z0-9_.-]+\.prof")
+# snakeviz's page: its own inline scripts and styles, a worker made from a blob, data
+# URLs for images; everything else from this server ('self'), nothing from elsewhere.
+_POLICY = (
+    "default-src 'self'; script-src 'self' 'unsafe-inline' blob:; "
+    "style-src 'self' 'unsafe-inline'; img-src 'self' data:; worker-src 'self' blob:; "
+    "connect-src 'self'; object-src 'none'; base-uri 'none'"
+)
 
 
 def allowed_profile(folder: Path, name: str) -> Path | None:
@@ -52,20 +60,24 @@ def _serve(folder: Path, token: str) -> None:
     import tornado.netutil
     import tornado.web
     from snakeviz.main import settings as snakeviz_settings
-    from snakeviz.stats import json_stats, table_rows
+
+    from workbench.snakeviz.page import InvalidProfile, page_arguments
 
     class ProfileHandler(tornado.web.RequestHandler):
         def get(self, given_token: str, name: str) -> None:
             path = allowed_profile(folder, name)
             if given_token != token or path is None:
                 raise tornado.web.HTTPError(404)
-            stats = Stats(str(path))
-            self.render(
-                "viz.html",
-                profile_name=name,
-                table_rows=table_rows(stats),
-                callees=json_stats(stats),
-            )
+            try:
+                arguments = page_arguments(path.read_bytes())
+            except InvalidProfile:
+                # A saved folder's profile may be anything: say so, not a traceback.
+                raise tornado.web.HTTPError(400, reason="not a cProfile profile") from None
+            # The page loads its scripts from this server alone: snakeviz's worker tries
+            # cdnjs first (and falls back to ours when that fails), and no script of
+            # another origin may run on this 127.0.0.1 origin.
+            self.set_header("Content-Security-Policy", _POLICY)
+            self.render("viz.html", profile_name=name, **arguments)
 
     settings = dict(snakeviz_settings, debug=False, gzip=True)
     app = tornado.web.Application([(r"/snakeviz/([^/]+)/([^/]+)", ProfileHandler)], **settings)

@@ -7,8 +7,9 @@ instead, so the cell still shows the profile.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from html import escape
 from typing import TYPE_CHECKING, Any
+
+from workbench.render.escape import escape_html, escape_url
 
 if TYPE_CHECKING:  # the view shows a Report; only its type is imported
     from workbench.report.report import Report
@@ -45,16 +46,16 @@ class SnakevizView:
 
     def _repr_html_(self) -> str:
         if self.url is None:
-            why = escape(str(self.error))
+            why = escape_html(str(self.error))
             return (
                 '<div class="awb-report"><p class="awb-warn">snakeviz could not start: '
                 f"{why}. The static view follows; <code>report.save(folder)</code> writes "
                 "a profile.prof that <code>snakeviz</code> opens.</p></div>" + self.report.to_html()
             )
-        url = escape(self.url, quote=True)
+        url = escape_url(self.url)
         return (
             f'<div class="awb-report awb-snakeviz"><p>snakeviz view of '
-            f"<code>{escape(self.label)}</code>, served by this kernel on 127.0.0.1 "
+            f"<code>{escape_html(self.label)}</code>, served by this kernel on 127.0.0.1 "
             f'(<a href="{url}" target="_blank" rel="noopener">open in a tab</a>); '
             f"{_STOPS}. The view needs a browser on the kernel's machine; if the frame "
             "stays empty, run <code>report.snakeviz()</code> again.</p>"
