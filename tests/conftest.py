@@ -13,6 +13,7 @@ import pytest
 
 import workbench
 from tests.helpers import LATENCY
+from workbench import _process
 from workbench.collectors import rss
 from workbench.collectors.spawned import KERNEL_THREAD_MODULES
 from workbench.session.hooks import HookState
@@ -56,7 +57,7 @@ def _left(threads: set[threading.Thread], children: dict[int, str]) -> list[str]
     ]
     now = _children()
     # The RSS sampler's child serves every profile of the process, by design.
-    kept = {child.pid for child in rss._children.values()}
+    kept = _process.helper_pids() & {child.pid for child in rss._children.values()}
     new_children = [
         f"process {pid}: {now[pid]}"
         for pid in now.keys() - children.keys() - kept

@@ -26,6 +26,9 @@ from typing import Any
 
 import psutil
 
+from workbench import _process
+from workbench.collectors.patches import SharedPatch
+
 __all__ = ["KERNEL_THREAD_MODULES", "SpawnWatch"]
 
 log = logging.getLogger(__name__)
@@ -78,12 +81,30 @@ def _new_descendants(before: set[int]) -> int:
     20 us each, which on a desktop with 500 processes would be most of a profile's cost).
     """
     after = _pids() or set()
-    parents = {pid: _parent(pid) for pid in after - before}
+    helpers = _process.helper_pids()  # ours (another thread's profile may start one)
+    parents = {pid: _parent(pid) for pid in after - before - helpers}
     found, frontier = 0, {os.getpid()}
     while frontier:
         frontier = {pid for pid, parent in parents.items() if parent in frontier}
         found += len(frontier)
     return found
+
+
+def _watching_starts(original: Any, patch: SharedPatch) -> Any:
+    """`threading.Thread.start`, telling every running watch first (in the starting
+    thread, before the new one exists: it cannot run first)."""
+
+    def start(thread: threading.Thread, *args: Any, **kwargs: Any) -> Any:
+        for watch in patch.users:
+            if watch._watching:
+                watch._seen(thread)
+        return original(thread, *args, **kwargs)
+
+    start.__wrapped__ = original  # type: ignore[attr-defined]
+    return start
+
+
+THREAD_START = SharedPatch(threading.Thread, "start", _watching_starts)
 
 
 class SpawnWatch:
@@ -110,8 +131,8 @@ class SpawnWatch:
         self._lock = threading.Lock()
         self._profiled = 0  # threading.get_ident() of the thread that runs the code
         self._ours: list[threading.Thread] = []  # the threads the code started
-        self._original: Any = None  # threading.Thread.start as found, while wrapped
-        self._wrapper: Any = None
+        self._watching = False  # threading.Thread.start is wrapped for this watch
+        self.tampered: str | None = None  # the code replaced the wrapper meanwhile
         self._children_at_start: set[int] = set()
         self._pids_at_start: set[int] | None = None
         self._cpu_at_start = 0.0
@@ -126,18 +147,8 @@ class SpawnWatch:
         self._children_at_start = _children() if self._pids_at_start is None else set()
         self._cpu_at_start = _children_cpu()
         self._profiled, self._ours = threading.get_ident(), []
-        original = threading.Thread.start
-        watch = self
-
-        def start(thread: threading.Thread, *args: Any, **kwargs: Any) -> Any:
-            # In the starting thread, before the new one exists: it cannot run first.
-            if watch._wrapper is not None:
-                watch._seen(thread)
-            return original(thread, *args, **kwargs)
-
-        start.__wrapped__ = original  # type: ignore[attr-defined]
-        self._original, self._wrapper = original, start
-        threading.Thread.start = start  # type: ignore[method-assign,assignment]
+        self._watching = True
+        THREAD_START.add(self)
 
     def _seen(self, thread: threading.Thread) -> None:
         """`thread` is about to start, from the current thread: is it the code's?"""
@@ -153,18 +164,14 @@ class SpawnWatch:
 
     def stop(self) -> None:
         """Restore `threading.Thread.start` and count the child processes."""
-        wrapper, self._wrapper = self._wrapper, None  # a wrapper still called passes on
-        if wrapper is not None:
-            if threading.Thread.start is wrapper:
-                threading.Thread.start = self._original  # type: ignore[method-assign]
-            else:  # wrapped again over ours: unwrapping would drop the other wrapper
-                log.warning("threading.Thread.start was replaced during the run: left as is")
-            self._original = None
+        if self._watching:
+            self._watching = False  # a wrapper still running passes this watch by
+            self.tampered = THREAD_START.remove(self)
         self._ours = []
         if self._pids_at_start is not None:
             self.processes = _new_descendants(self._pids_at_start)
         else:
-            self.processes = len(_children() - self._children_at_start)
+            self.processes = len(_children() - self._children_at_start - _process.helper_pids())
         self.children_cpu = max(0.0, _children_cpu() - self._cpu_at_start)
 
     def notes(self) -> list[str]:

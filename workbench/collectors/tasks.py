@@ -29,6 +29,7 @@ from types import CodeType, FrameType
 from typing import Any
 
 from workbench.collectors import task_records
+from workbench.collectors.patches import SharedPatch
 from workbench.collectors.task_records import TaskRecord
 
 __all__ = ["HANDLE_RUN", "TaskCollector"]
@@ -36,6 +37,27 @@ __all__ = ["HANDLE_RUN", "TaskCollector"]
 # The method we wrap, captured at import so a wrapper left behind is detectable.
 HANDLE_RUN: Callable[[events.Handle], None] = events.Handle._run
 _MARK: contextvars.ContextVar[object] = contextvars.ContextVar("architect_workbench_run")
+
+
+def _dispatching(original: Callable[[events.Handle], None], patch: SharedPatch) -> Any:
+    """`Handle._run` for every run at once: a callback whose context carries a run's
+    mark is that run's (`TaskCollector.step`); any other runs as before. Subscripts and
+    `in`, not calls: in a synchronous run cProfile hears every call made here."""
+
+    def _run(handle: events.Handle) -> None:
+        context = handle._context  # type: ignore[attr-defined]
+        if context is not None and _MARK in context:
+            runs = patch.by_key
+            mark = context[_MARK]
+            if mark in runs:
+                runs[mark].step(handle)
+                return
+        original(handle)
+
+    return _run
+
+
+HANDLES = SharedPatch(events.Handle, "_run", _dispatching, key=lambda run: run.marker)
 
 
 class TaskCollector:
@@ -60,7 +82,9 @@ class TaskCollector:
         self._pause = pause
         self._resume = resume
         self._token: contextvars.Token[object] | None = None
-        self._marker = object()
+        self.marker = object()  # set in the run's context: its callbacks carry it
+        self.step: Callable[[events.Handle], None] = HANDLE_RUN
+        self.tampered: str | None = None  # the code replaced the wrapper meanwhile
         self._thread = 0
         self._records: dict[int, TaskRecord] = {}
         self._selectors: dict[int, Any] = {}
@@ -70,7 +94,6 @@ class TaskCollector:
         self._steps: list[tuple[asyncio.Task[Any] | None, float, float, float]] = []
         self._loops: dict[asyncio.AbstractEventLoop, bool] = {}
         self._previous: Callable[[events.Handle], None] = HANDLE_RUN
-        self._installed: object = None
         self._host: asyncio.Task[Any] | None = None
         self.host_label = "profiled code"
         self.tasks: list[TaskRecord] = []
@@ -97,12 +120,10 @@ class TaskCollector:
         """Mark the current context and wrap `Handle._run` (and no selector yet)."""
         self._thread = threading.get_ident()
         self.started = time.perf_counter()
-        self._token = _MARK.set(self._marker)
-        # Whatever is there now is what we call and what we put back (another tool
-        # may have wrapped it before us).
-        self._previous = events.Handle._run
-        self._installed = self._make_wrapper()
-        events.Handle._run = self._installed  # type: ignore[method-assign, assignment]
+        self._token = _MARK.set(self.marker)
+        # One wrapper serves every run at once (two threads' runs, each its own loop);
+        # it calls what was there before (another tool may have wrapped it before us).
+        HANDLES.add(self, attach=self._attach)
 
     def watch_host(self, host: asyncio.Task[Any], caller: FrameType | None) -> None:
         """Make this an async run: the profiled code is `host`'s coroutine.
@@ -131,8 +152,7 @@ class TaskCollector:
             self._steps.append((task, wall0, now, time.thread_time() - cpu0))
         self._tally()
         self._loops.clear()
-        if events.Handle._run is self._installed:
-            events.Handle._run = self._previous  # type: ignore[method-assign, assignment]
+        self.tampered = HANDLES.remove(self)
         for selector in self._selectors.values():
             selector.__dict__.pop("select", None)
         self._selectors.clear()
@@ -184,25 +204,26 @@ class TaskCollector:
         selector.select = timed_select  # an instance attribute: this loop only
         self._selectors[id(loop)] = selector
 
-    def _make_wrapper(self) -> Callable[[events.Handle], None]:
-        """The replacement for `Handle._run`, built for speed.
+    def _attach(self, previous: Callable[[events.Handle], None]) -> None:
+        """Build this run's `step`, which calls `previous` (what `Handle._run` was)."""
+        self._previous = previous
+        self.step = self._make_step()
 
-        In a synchronous run cProfile records every call the wrapper makes, for each of
-        the loop's callbacks; so it is one function that calls little: operators and
-        attributes instead of `dict.get`/`isinstance`/`len` where it can, and raw step
-        times appended to a list, added up once at `stop`.
+    def _make_step(self) -> Callable[[events.Handle], None]:
+        """Runs one callback of the profiled code (`HANDLES` dispatches it here), timed.
+
+        In a synchronous run cProfile records every call this makes, for each of the
+        profiled code's callbacks; so it is one function that calls little: operators
+        and attributes instead of `dict.get`/`isinstance`/`len` where it can, and raw
+        step times appended to a list, added up once at `stop`.
         """
-        previous, marker, steps = self._previous, self._marker, self._steps
+        previous, steps = self._previous, self._steps
         clock, cpu_clock, Task = time.perf_counter, time.thread_time, asyncio.Task
         task_types = {asyncio.Task, getattr(asyncio.tasks, "_PyTask", asyncio.Task)}
         loops = self._loops
         collector = self
 
         def _run(handle: events.Handle) -> None:
-            context = handle._context  # type: ignore[attr-defined]
-            if context is None or _MARK not in context or context[_MARK] is not marker:
-                previous(handle)
-                return
             loop = handle._loop  # type: ignore[attr-defined]
             if loop not in loops:
                 loops[loop] = collector._adopt(loop)

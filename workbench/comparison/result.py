@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import math
+import os
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -255,7 +256,7 @@ def existing_files(directory: str | Path) -> list[Path]:
     folder = Path(directory)
     paths = [folder / f"comparison.{kind}" for kind in _KINDS]
     paths += [folder / sub / name for sub in _SUBFOLDERS for name in FILES.values()]
-    return [p for p in paths if p.exists()]
+    return [p for p in paths if os.path.lexists(p)]  # a dangling symlink is in the way too
 
 
 def _save_all(

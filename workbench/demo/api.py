@@ -25,7 +25,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from types import TracebackType
 from typing import Any
 
-from workbench._process import stop_child
+from workbench._process import register, stop_child
 
 __all__ = ["DemoAPI", "record"]
 
@@ -59,6 +59,7 @@ class DemoAPI:
         self._process = subprocess.Popen(
             command, stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True
         )
+        register(self._process, machinery=False)  # the notebook's server, not ours
         assert self._process.stdout is not None
         self.url = f"http://127.0.0.1:{int(self._process.stdout.readline())}"
         return self

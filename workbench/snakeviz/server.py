@@ -26,7 +26,7 @@ import urllib.request
 from pathlib import Path
 
 from workbench._files import atomic_write
-from workbench._process import stop_child
+from workbench._process import on_fork_in_child, register, stop_child
 from workbench.errors import ServerError
 
 __all__ = ["SnakevizServer", "snakeviz_server", "stop_servers"]
@@ -70,6 +70,7 @@ class SnakevizServer:
                 start_new_session=True,
             )
         self.pid = self._process.pid
+        register(self._process)
         try:
             self.port = self._read_port(timeout)
             self._wait_until_answering(timeout)
@@ -184,4 +185,12 @@ def stop_servers() -> int:
     return 1
 
 
+def _forget_in_child() -> None:
+    """A forked child has no server: its parent's is not its to stop (or to empty the
+    folder of) at the child's exit."""
+    global _lock, _server
+    _lock, _server = threading.Lock(), None
+
+
 atexit.register(stop_servers)
+on_fork_in_child(_forget_in_child)
