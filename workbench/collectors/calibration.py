@@ -163,10 +163,10 @@ def _timings(one_thread: bool) -> tuple[dict[str, float], dict[str, float]]:
             kernel(_N)
             plain[kernel.__name__] = min(plain[kernel.__name__], clock() - t0)
         profile = cProfile.Profile()
-        profile.enable()
-        if one_thread:
-            keep_one_thread(profile, threading.get_ident())
         try:
+            profile.enable()  # inside: a failure anywhere after it still disables
+            if one_thread:
+                keep_one_thread(profile, threading.get_ident())
             for kernel in KERNELS:
                 kernel(_N)
             for _ in range(5):

@@ -7,125 +7,18 @@ import threading
 from collections.abc import Callable
 from typing import Any
 
-from workbench._paths import RUNNER_FILES, is_own_file
+from workbench.collectors import hook_watch
 from workbench.collectors.calibration import PROBED, HookCost, hook_cost
-from workbench.collectors.comprehensions import fold_comprehensions
+from workbench.collectors.cleaning import cleaned
 from workbench.collectors.snapshot import Profile, resumable
 from workbench.collectors.thread_filter import OneThread, callback_names
-from workbench.errors import ProfilerBusyError, quoted
+from workbench.errors import ProfilerBusyError
 
 __all__ = ["FunctionCollector", "StatsDict"]
 
 # pstats' own layout: (file, line, name) -> (primitive calls, calls, tottime, cumtime, callers)
 StatsKey = tuple[str, int, str]
 StatsDict = dict[StatsKey, tuple[int, int, float, float, dict[StatsKey, Any]]]
-
-_PROFILER_METHODS = ("<method 'enable' of ", "<method 'disable' of ")
-
-
-def _without_transparent(stats: StatsDict, transparent: set[StatsKey]) -> StatsDict:
-    """Drop the frames that only carry the profiled code (an async run's callers).
-
-    Unlike our own entries, their callees keep every call: the edge to the dropped
-    frame goes, the counts stay.
-    """
-    if not transparent:
-        return stats
-    return {
-        key: (cc, nc, tt, ct, {c: v for c, v in callers.items() if c not in transparent})
-        for key, (cc, nc, tt, ct, callers) in stats.items()
-        if key not in transparent
-    }
-
-
-def _cells_started_from_outside(
-    raw: StatsDict, clean: StatsDict, is_cell: Callable[[str], bool]
-) -> StatsDict:
-    """Cut the edge from the builtin a runner started a cell's code with (exec, eval).
-
-    The runner's call to `exec` is gone with the runner, but when the profiled code also
-    calls `exec` (an import, a dataclass), `exec` stays, and the cell's `<module>` would
-    look called from inside the profile: the call tree then has no root at all. A cell's
-    module code is only ever started by a runner, so its calls from such a builtin are
-    calls from outside.
-    """
-    carriers = {
-        key
-        for key, entry in raw.items()
-        if key[0] == "~" and any(caller[0] in RUNNER_FILES for caller in entry[4])
-    }
-    if not carriers:
-        return clean
-    return {
-        key: (
-            (cc, nc, tt, ct, {c: v for c, v in callers.items() if c not in carriers})
-            if key[2] == "<module>" and is_cell(key[0])
-            else (cc, nc, tt, ct, callers)
-        )
-        for key, (cc, nc, tt, ct, callers) in clean.items()
-    }
-
-
-def _own_time_under(stats: StatsDict, clean: StatsDict) -> dict[StatsKey, float]:
-    """Per kept function, the seconds its calls into the workbench took (the sampler's
-    signal handler, run inside whatever it interrupted): gone from the table, but still
-    inside the cumulative times of the function and its callers."""
-    hidden: dict[StatsKey, float] = {}
-    for key, entry in stats.items():
-        if key in clean:
-            continue
-        for caller, edge in entry[4].items():
-            if caller in clean:
-                hidden[caller] = hidden.get(caller, 0.0) + edge[3]
-    return hidden
-
-
-def _is_own(key: StatsKey) -> bool:
-    """Entries the workbench itself adds: its modules and cProfile's enable/disable."""
-    filename, _, name = key
-    return is_own_file(filename) or (filename == "~" and name.startswith(_PROFILER_METHODS))
-
-
-def _without_own_entries(stats: StatsDict, is_user_code: Callable[[str], bool]) -> StatsDict:
-    """Remove what the workbench itself did while cProfile ran.
-
-    An entry is ours if it is in our package, or if every call to it came from an entry
-    of ours other than the runners (the sampler's signal handler calling into pathlib,
-    say). Calls that our entries made to a function the user also called are subtracted
-    from its counts, except a runner's calls into the user's own code (an async run's
-    runner awaits the user's coroutine inside the run): that is the user's work.
-    """
-    own = {key for key in stats if _is_own(key)}
-    seeds = {key for key in own if key[0] not in RUNNER_FILES}
-    grew = True
-    while grew:
-        grew = False
-        for key, entry in stats.items():
-            callers = entry[4]
-            if key not in own and callers and all(caller in seeds for caller in callers):
-                own.add(key)
-                seeds.add(key)
-                grew = True
-    clean: StatsDict = {}
-    for key, (cc, nc, tt, ct, callers) in stats.items():
-        if key in own:
-            continue
-        for caller in own.intersection(callers):
-            if caller[0] in RUNNER_FILES and is_user_code(key[0]):
-                continue
-            edge = callers[caller]  # cProfile's edges: (calls, primitive calls, tt, ct)
-            cc, nc, tt, ct = cc - edge[1], nc - edge[0], tt - edge[2], ct - edge[3]
-        if nc <= 0:
-            continue  # every call to it was ours
-        kept = {caller: value for caller, value in callers.items() if caller not in own}
-        clean[key] = (cc, nc, max(tt, 0.0), max(ct, 0.0), kept)
-    # A caller can also vanish when every call to it was a runner's (a library function
-    # that our session called): its callees then start from outside. pstats' readers
-    # (snakeviz) expect every caller to be an entry.
-    return {
-        key: (cc, nc, tt, ct, {c: v for c, v in callers.items() if c in clean})
-        for key, (cc, nc, tt, ct, callers) in clean.items()
-    }
 
 
 class FunctionCollector:
@@ -161,21 +54,17 @@ class FunctionCollector:
         self._thread = 0  # threading.get_ident() of the profiled thread
         self._one_thread = False  # other threads' events are filtered out (3.12+)
         self._checks: OneThread | None = None
+        self._events = 0  # the profiler slot's events as enabled (3.12+)
+        self.tampered: str | None = None  # what the profiled code did to the hook
+        # cProfile failed to record a call ("memory was exhausted while profiling").
+        self.dropped_calls = False
 
     def start(self) -> None:
         """Measure what cProfile's hook costs here (`cost`), then enable cProfile,
         refusing to displace another profiler."""
-        monitoring: Any = getattr(sys, "monitoring", None)
-        holder = (
-            monitoring.get_tool(monitoring.PROFILER_ID)
-            if monitoring is not None
-            else sys.getprofile()
-        )
-        if holder is not None:
-            raise ProfilerBusyError(
-                f"another profiler ({quoted(holder)}) is running in this thread; finish it "
-                "(e.g. the enclosing %prun or profiling block) before profiling again"
-            )
+        taken_by = hook_watch.holder()
+        if taken_by is not None:
+            raise ProfilerBusyError(hook_watch.busy_message(taken_by))
         self._thread = threading.get_ident()
         # Threads without a `threading.Thread` (started from C) are in _current_frames.
         self._one_thread = self._one_thread or len(sys._current_frames()) > 1
@@ -192,8 +81,10 @@ class FunctionCollector:
         assert self._profile is not None
         self._profile.enable()
         self._enabled = True
+        hook_watch.mark(self._profile, True)
         if self._one_thread and self._checks is not None:
             self._checks.apply()
+        self._events = hook_watch.events_now()  # what the stop checks the slot against
 
     def one_thread(self) -> None:
         """From now on record only the profiled thread (called before a thread starts).
@@ -211,8 +102,9 @@ class FunctionCollector:
     def pause(self) -> None:
         """Stop recording until `resume` (an async run while its code is suspended)."""
         if self._profile is not None and self._enabled:
-            self._profile.disable()
             self._enabled = False
+            if not hook_watch.release(self._profile):
+                self.dropped_calls = True
 
     def resume(self) -> None:
         """Record again after `pause`; if another profiler took the hook, stay paused."""
@@ -227,21 +119,22 @@ class FunctionCollector:
         """Disable cProfile and keep its statistics without the workbench's own frames."""
         if self._profile is None:
             return
+        if self._enabled:
+            taken = hook_watch.still_ours(self._profile, self._events)
+            if taken is not None:
+                self.tampered = (
+                    f"the profiled code interfered with the function lens: {taken} during "
+                    "the run, so calls after that may be missing from the function table"
+                )
         self.pause()
-        # create_stats() fills .stats in pstats' layout; pstats.Stats() would refuse an
-        # empty profile (code that raised before its first call).
-        self._profile.create_stats()
+        # snapshot_stats() fills .stats in pstats' layout (create_stats would disable
+        # again); pstats.Stats() would refuse an empty profile (code that raised before
+        # its first call).
+        self._profile.snapshot_stats()
         raw: StatsDict = self._profile.stats  # type: ignore[assignment]
         if PROBED in raw:  # the sampler's probe: what a call cost inside this run
             self.probed = (int(raw[PROBED][1]), float(raw[PROBED][2]))
-        visible = _without_transparent(raw, self.transparent)
-        clean = _without_own_entries(visible, self._is_user_code)
-        kept = _cells_started_from_outside(visible, clean, self._is_cell)
-        hidden = _own_time_under(visible, kept)
-        self.stats = fold_comprehensions(kept)
-        # The workbench's time under a folded comprehension stays in its caller's own time
-        # (a signal handler that interrupted one: rare, and microseconds).
-        self.hidden = {key: seconds for key, seconds in hidden.items() if key in self.stats}
+        self.stats, self.hidden = cleaned(raw, self.transparent, self._is_user_code, self._is_cell)
         # create_stats read the entries through `getstats` (kept); an empty list is an
         # empty profile, or a cProfile that read them otherwise: ask again then.
         self.resumable = resumable(self._profile.entries or self._profile.getstats())

@@ -95,6 +95,15 @@ class Lenses:
         self.tasks.watch_host(host, frame)
         self.functions.pause()
 
+    def run_over(self) -> None:
+        """The profiled code has returned: what the samplers see next is ours, and the
+        frames that carried an async run are not its work."""
+        if self.sampler is not None:
+            self.sampler.run_over()
+        if self.rss is not None:
+            self.rss.run_over()
+        self.drop_carriers()
+
     def drop_carriers(self) -> None:
         """Before stopping: the frames that carried an async run's steps are not its work."""
         if self.tasks.host is not None:
@@ -102,3 +111,22 @@ class Lenses:
                 *_CALLBACK_FRAMES,
                 *((c.co_filename, c.co_firstlineno, c.co_name) for c in self.tasks.transparent),
             }
+
+    def warnings(self) -> list[str]:
+        """What the profiled code did to the lenses' hooks during the run (each sentence
+        says which figures it cut short); empty when it left them alone."""
+        said = [self.functions.tampered, self.sampler.tampered if self.sampler else None]
+        return [sentence for sentence in said if sentence]
+
+    def stop_notes(self) -> list[str]:
+        """What the lenses learned as they stopped: methods they wrap that other code
+        wrapped again during the run (ours stays beneath: nothing was missed), a call
+        cProfile failed to record."""
+        notes = [said for said in (self.spawned.tampered, self.tasks.tampered) if said]
+        if self.functions.dropped_calls:
+            notes.append(
+                'cProfile failed to record a call during the run (it reported "memory was '
+                "exhausted while profiling\", as Python 3.11's does when an interrupt "
+                "lands while it names a new function): one call may be missing"
+            )
+        return notes

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import dis
 import signal
+import threading
 import time
 from collections import Counter
 from collections.abc import Callable
@@ -23,6 +24,7 @@ from workbench.collectors.arguments import ArgumentTally
 from workbench.collectors.comprehensions import INLINED
 from workbench.collectors.functions import StatsKey
 from workbench.collectors.unnumbered import line_at
+from workbench.errors import quoted
 
 __all__ = ["LineSampler"]
 
@@ -98,6 +100,8 @@ class LineSampler:
         # it is not the profiled code (None: they stop at the workbench's own frames).
         self.base: FrameType | None = None
         self._run_over = False
+        self._timer = 0.0  # the timer's interval as armed
+        self.tampered: str | None = None  # what the profiled code did to SIGPROF
 
     def start(self) -> None:
         """Install the SIGPROF handler and start the CPU-time timer, if the platform can."""
@@ -105,9 +109,17 @@ class LineSampler:
         if sigprof is None:
             self.unavailable = "this platform has no SIGPROF: no CPU-time sampling"
             return
+        if threading.current_thread() is not threading.main_thread():
+            self.unavailable = "not in the main thread: no CPU-time sampling"
+            return
         current = signal.getsignal(sigprof)
         if current not in (signal.SIG_DFL, None):
-            self.unavailable = "another tool handles SIGPROF: no CPU-time sampling"
+            whose = (
+                "another workbench profile (in another thread) samples this process"
+                if isinstance(getattr(current, "__self__", None), LineSampler)
+                else "another tool handles SIGPROF"
+            )
+            self.unavailable = f"{whose}: no CPU-time sampling"
             return
         try:
             self._previous = signal.signal(sigprof, self._on_sample)
@@ -117,15 +129,39 @@ class LineSampler:
         self._running = True
         self._cpu_mark = time.process_time()
         signal.setitimer(signal.ITIMER_PROF, self._interval, self._interval)
+        self._timer = signal.getitimer(signal.ITIMER_PROF)[1]  # as the kernel rounded it
 
     def stop(self) -> None:
-        """Stop the timer first (a SIGPROF with no handler would kill the process)."""
+        """Stop the timer first (a SIGPROF with no handler would kill the process).
+
+        If the profiled code installed a SIGPROF handler of its own, it and its timer
+        are the code's and stay as they are; if it stopped or reset the timer, sampling
+        stopped with it: either way `tampered` says so (the samples cover part of the run).
+        """
         if not self._running:
             return
-        signal.setitimer(signal.ITIMER_PROF, 0, 0)
-        signal.signal(signal.SIGPROF, self._previous)
         self._running = False
         self.base = None  # no frame kept alive past the run
+        handler = signal.getsignal(signal.SIGPROF)
+        if handler != self._on_sample:
+            self.tampered = (
+                f"the profiled code installed its own SIGPROF handler ({quoted(handler)}) "
+                "during the run: CPU-time sampling stopped there, so the sampled times "
+                "and lines cover only the run before it; that handler and its timer "
+                "are left as the code set them"
+            )
+            return
+        interval = signal.getitimer(signal.ITIMER_PROF)[1]
+        signal.setitimer(signal.ITIMER_PROF, 0, 0)
+        signal.signal(signal.SIGPROF, self._previous)
+        if interval != self._timer:
+            done = "stopped" if interval == 0 else f"re-armed every {interval:g} s"
+            self.tampered = (
+                f"the profiled code {done} the CPU-time timer (signal.setitimer, "
+                "ITIMER_PROF) during the run: the sampled times and lines cover only "
+                "the run before it"
+                + ("" if interval == 0 else "; the workbench stopped that timer with its own")
+            )
 
     def _on_sample(self, signum: int, frame: FrameType | None) -> None:
         # Runs while cProfile may be on: it calls only code of our package (and what that

@@ -60,8 +60,8 @@ def callback_names() -> dict[int, str]:
     if monitoring is None or _NAMES:
         return _NAMES
     probe = _lsprof.Profiler()
-    probe.enable()
     try:
+        probe.enable()  # inside: a failure after it still disables
         for name in dir(monitoring.events):
             event = getattr(monitoring.events, name)
             if (

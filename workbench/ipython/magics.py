@@ -2,12 +2,11 @@
 
 Options are declared once, with IPython's `magic_arguments`: `%architect_profile?`
 documents them, and the line magic's split between options and statement is built from
-the same parser. Like IPython's own `%prun` and `%time`, the magics take their code as
-typed (`@no_var_expand`: no `$name` or `{expr}` substitution), so a cell that awaits,
-which reaches the magic through an input transformer, runs the same text. Output goes
-through `display()` (text/plain and text/html), never the pager, so JupyterLab, nbclient
-and nbval all see it; so does `-h`'s help. A word in the options' place that looks like
-an option but is none of the magic's is refused, not run (`workbench.ipython.line_options`).
+the same parser. Like IPython's `%prun` and `%time`, the magics take their code as typed
+(`@no_var_expand`), so a cell that awaits, which reaches the magic through an input
+transformer, runs the same text. Output goes through `display()`, never the pager, so
+JupyterLab, nbclient and nbval all see it (`-h`'s help too). A word that looks like an
+option but is none of the magic's is refused, not run (`workbench.ipython.line_options`).
 """
 
 from __future__ import annotations
@@ -30,6 +29,7 @@ from workbench.ipython.line_options import LineOptions
 from workbench.options import FUNCTION_MODES, MEMORY_MODES, ProfileOptions
 from workbench.report.storage import DEFAULT_FORMATS, FILES, check_destination
 from workbench.session import ProfileSession
+from workbench.session.interrupts import holding_interrupts
 
 __all__ = ["WorkbenchMagics", "split_line"]
 
@@ -222,7 +222,8 @@ class WorkbenchMagics(ShellMagics):
                 raise  # raised by the profiled code itself: propagate it unchanged
             raise UsageError(str(error)) from None
         finally:
-            self._publish(session, args)
+            with holding_interrupts():  # a Ctrl-C waits until the report is out
+                self._publish(session, args)
 
     def _options(self, args: Any) -> ProfileOptions:
         lines: Any = "auto"
@@ -230,10 +231,8 @@ class WorkbenchMagics(ShellMagics):
             keywords = set(args.lines) & {"auto", "off"}
             if keywords and len(args.lines) > 1:
                 raise UsageError("-l auto and -l off stand alone; or name functions: -l f -l g")
-            if keywords:
-                lines = args.lines[0]
-            else:
-                lines = [cells.resolve_function(name, self._ip.user_ns) for name in args.lines]
+            resolve, ns = cells.resolve_function, self._ip.user_ns
+            lines = args.lines[0] if keywords else [resolve(n, ns) for n in args.lines]
         if args.top < 1:
             raise UsageError(f"-t {args.top}: use a whole number of at least 1, e.g. -t 10")
         if args.output is not None and not args.output.isidentifier():

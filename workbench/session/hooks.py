@@ -7,15 +7,15 @@ has stopped; tests do the same around every fault path.
 from __future__ import annotations
 
 import asyncio
+import gc
 import signal
 import sys
 import threading
 import tracemalloc
 from dataclasses import dataclass
-from types import FrameType
 from typing import Any
 
-__all__ = ["HeldSigint", "HookState", "hold_sigint", "release_sigint"]
+__all__ = ["HookState"]
 
 
 def _monitoring_tools() -> tuple[str | None, ...]:
@@ -67,6 +67,8 @@ class HookState:
             wrapped (the tasks lens wraps both).
         thread_profile: `threading.getprofile()`, the hook new threads install.
         thread_start: `threading.Thread.start` (the spawn watch wraps it during a run).
+        gc_enabled: whether the cyclic garbage collector runs (paused while a report's
+            statistics are built).
     """
 
     profile: object
@@ -79,6 +81,7 @@ class HookState:
     asyncio: tuple[object, bool]
     thread_profile: object
     thread_start: object
+    gc_enabled: bool = True
 
     @classmethod
     def capture(cls) -> HookState:
@@ -94,6 +97,7 @@ class HookState:
             asyncio=_asyncio_hooks(),
             thread_profile=threading.getprofile(),
             thread_start=threading.Thread.start,
+            gc_enabled=gc.isenabled(),
         )
 
     def differences(self, other: HookState) -> list[str]:
@@ -107,46 +111,8 @@ class HookState:
         """
         changed = []
         names = ("profile", "trace", "tracemalloc", "monitoring", "sigprof", "prof_timer")
-        for name in (*names, "sigint", "asyncio", "thread_profile", "thread_start"):
+        for name in (*names, "sigint", "asyncio", "thread_profile", "thread_start", "gc_enabled"):
             before, after = getattr(self, name), getattr(other, name)
             if before != after:
                 changed.append(f"{name}: {before!r} -> {after!r}")
         return changed
-
-
-@dataclass
-class HeldSigint:
-    """SIGINT's handler while `hold_sigint` holds it, and the interrupts that came."""
-
-    previous: Any
-    came: list[tuple[int, FrameType | None]]
-
-
-def hold_sigint() -> HeldSigint | None:
-    """Hold Ctrl-C back: until `release_sigint`, a SIGINT is only noted.
-
-    While the lenses stop, a Ctrl-C must wait: raised halfway, it would leave a hook or a
-    signal handler behind. The Python-level handler is swapped, not the signal blocked:
-    a process-directed SIGINT may be delivered to any thread that does not block it (a
-    kernel has several), and Python always runs handlers in the main thread. Elsewhere
-    (another thread, where handlers cannot be set) nothing is held: returns None.
-    """
-    if threading.current_thread() is not threading.main_thread():
-        return None
-    held = HeldSigint(signal.getsignal(signal.SIGINT), [])
-    signal.signal(signal.SIGINT, lambda signum, frame: held.came.append((signum, frame)))
-    return held
-
-
-def release_sigint(held: HeldSigint | None) -> None:
-    """Put SIGINT's handler back, then hand it the interrupt that came meanwhile, if any
-    (Python's default handler raises KeyboardInterrupt here)."""
-    if held is None:
-        return
-    signal.signal(signal.SIGINT, held.previous)
-    if not held.came:
-        return
-    if callable(held.previous):
-        held.previous(*held.came[0])
-    elif held.previous == signal.SIG_DFL:
-        signal.raise_signal(signal.SIGINT)  # what the interrupt would have done

@@ -12,14 +12,15 @@ import threading
 
 from workbench.errors import ProfilerBusyError, quoted
 
-__all__ = ["register", "unregister"]
+__all__ = ["others", "register", "unregister"]
 
-# The sessions running now (entered, not yet exited): {session id: (label, thread id)}.
-_running: dict[int, tuple[str, int]] = {}
+# The sessions running now (entered, not yet exited):
+# {session id: (label, thread id, whether it holds the process's one cProfile)}.
+_running: dict[int, tuple[str, int, bool]] = {}
 _lock = threading.Lock()
 
 
-def register(session: int, label: str) -> None:
+def register(session: int, label: str, *, process_wide: bool = False) -> None:
     """Note a session as running in this thread, unless one already runs here.
 
     Call it before any lens starts: once cProfile runs, what the session's own frame
@@ -28,21 +29,37 @@ def register(session: int, label: str) -> None:
     Parameters:
         session: the session's id.
         label: what it profiles, for the message.
+        process_wide: it runs cProfile where a process has one (3.12+: the profiler slot
+            of `sys.monitoring`), so no other such session may run in any thread.
 
     Raises:
-        ProfilerBusyError: naming the running session's label.
+        ProfilerBusyError: naming the running session's label (and thread).
     """
     here = threading.get_ident()
     with _lock:
-        running = [other for other, thread in _running.values() if thread == here]
-        if not running:
-            _running[session] = (label, here)
+        same_thread = [label for label, thread, _ in _running.values() if thread == here]
+        elsewhere = [
+            (label, thread)
+            for label, thread, wide in _running.values()
+            if wide and process_wide and thread != here
+        ]
+        if not same_thread and not elsewhere:
+            _running[session] = (label, here, process_wide)
             return
+    if same_thread:
+        raise ProfilerBusyError(
+            f"another profiler is running in this thread: the workbench profile of "
+            f"{quoted(same_thread[-1])}, and one profile cannot run inside another; let it "
+            "finish, or profile the inner code on its own (its time is in the running "
+            "profile's report)"
+        )
+    label, thread = elsewhere[-1]
+    names = {t.ident: t.name for t in threading.enumerate()}
     raise ProfilerBusyError(
-        f"another profiler is running in this thread: the workbench profile of "
-        f"{quoted(running[-1])}, and one profile cannot run inside another; let it "
-        "finish, or profile the inner code on its own (its time is in the running "
-        "profile's report)"
+        f"the workbench profile of {quoted(label)} is running in thread "
+        f"{quoted(names.get(thread, thread))}, and on Python 3.12+ a process has one "
+        "cProfile (sys.monitoring's profiler slot) for all its threads: let that "
+        "profile finish first, then profile this code"
     )
 
 
@@ -50,3 +67,9 @@ def unregister(session: int) -> None:
     """Forget a session that stopped (or failed to start)."""
     with _lock:
         _running.pop(session, None)
+
+
+def others(session: int) -> list[str]:
+    """The labels of the sessions running now other than `session` (in other threads)."""
+    with _lock:
+        return [label for other, (label, _, _) in _running.items() if other != session]

@@ -3,7 +3,9 @@
 The session starts the lenses that `workbench.session.wiring` chose, in their order, and
 stops every one, newest first, whatever the profiled code or another lens raised; the
 hooks are then compared with a snapshot taken before the first lens started. What the
-lenses measured becomes a Report in `workbench.report.assemble`.
+lenses measured becomes a Report (`workbench.session.finishing`). Ctrl-C waits while the
+lenses start and while they stop and the report is built (`interrupts`): it never leaves
+a hook half-installed, and once the profiled code has started there is always a report.
 """
 
 from __future__ import annotations
@@ -11,22 +13,25 @@ from __future__ import annotations
 import asyncio
 import inspect
 import logging
+import os
 import sys
-import time
 from collections.abc import Callable
 from dataclasses import replace
 from datetime import datetime
-from types import TracebackType
+from types import FrameType, TracebackType
 from typing import Any, TypeVar
 
 from workbench.collectors import Collector
 from workbench.errors import OptionError, WorkbenchError
 from workbench.options import ProfileOptions
-from workbench.report.assemble import Clocks, build_report
+from workbench.report.assemble import Clocks
+from workbench.report.fallback import with_caveats
 from workbench.report.report import Report
 from workbench.session import running
-from workbench.session.hooks import HookState, hold_sigint, release_sigint
-from workbench.session.unfinished import is_lazy, lazy_kind, unfinished_work
+from workbench.session.finishing import finish_report, run_clocks, stop_lenses
+from workbench.session.hooks import HookState
+from workbench.session.interrupts import InterruptGate
+from workbench.session.unfinished import is_lazy, lazy_kind, refuse_uncallable, unfinished_work
 from workbench.session.wiring import wire
 
 __all__ = ["ProfileSession"]
@@ -64,6 +69,8 @@ class ProfileSession:
         self._clock_start = (0.0, 0.0, 0.0)
         self._started_at = ""
         self._report: Report | None = None
+        self._gate = InterruptGate(_HOLD_IN)
+        self._pid = os.getpid()
 
     @property
     def report(self) -> Report:
@@ -78,27 +85,60 @@ class ProfileSession:
         return self._report is not None
 
     def __enter__(self) -> ProfileSession:
+        self._start(sys._getframe(1))  # a `with` block's own frame
+        gate = self._gate
+        # Two plain stores and a test, inline: Python runs no signal handler between
+        # them, so an interrupt from here on reaches the `with` block (and __exit__).
+        gate.holding = False
+        if gate.came:  # Ctrl-C during the start: none of the user's code ran
+            gate.holding = True
+            self._abandon(deliver=True)
+        return self
+
+    def _start(self, base: FrameType) -> None:
+        """Start every lens, with Ctrl-C held (the gate stays holding: the caller lets
+        it through as its last step).
+
+        Parameters:
+            base: the frame of the profiled block; sampled stacks stop there.
+        """
         if self._hooks is not None:
             raise WorkbenchError("a profiling session runs once; start a new one")
-        running.register(id(self), self.label)
+        gate = self._gate
+        gate.start()  # Ctrl-C waits until every lens has started (see interrupts.py)
+        try:
+            # 3.12+: cProfile's slot is the process's; a second run in another thread
+            # is refused by name before anything starts.
+            wide = self._lenses.plan.functions == "exact" and hasattr(sys, "monitoring")
+            running.register(id(self), self.label, process_wide=wide)
+        except BaseException:
+            gate.close(deliver=False)
+            raise
+        self._pid = os.getpid()
         self._hooks = HookState.capture()
         self._started_at = datetime.now().astimezone().isoformat(timespec="seconds")
         if self._lenses.sampler is not None:
-            self._lenses.sampler.base = sys._getframe(1)  # a `with` block's own frame
+            self._lenses.sampler.base = base
         try:
             for collector in self._order:
                 self._n_started += 1  # counted before start: a failed start still stops
                 collector.start()
         except BaseException:
-            try:
-                self._stop_all()
-            finally:
-                running.unregister(id(self))
+            self._abandon(deliver=False)
             raise
         # The clocks bracket the profiled code alone: the lenses' start-up (a child
         # process, a calibration) and shutdown are not the code's time.
-        self._clock_start = _clocks()
-        return self
+        self._clock_start = run_clocks()
+
+    def _abandon(self, *, deliver: bool) -> None:
+        """Undo a start that did not reach the user's code: stop what started, then let
+        a held Ctrl-C through if `deliver`."""
+        try:
+            for lens, error in self._stop_all():
+                log.warning("stopping the %s lens after a failed start: %s", lens, error)
+        finally:
+            running.unregister(id(self))
+            self._gate.close(deliver=deliver)
 
     def __exit__(
         self,
@@ -106,34 +146,47 @@ class ProfileSession:
         exc: BaseException | None,
         tb: TracebackType | None,
     ) -> None:
+        # First: from here a Ctrl-C waits until the report exists. (One handled at this
+        # method's entry, before this line, is held for its code's sake: interrupts.py.)
+        self._gate.holding = True
         wall0, cpu0, epoch = self._clock_start
-        wall1, cpu1, _ = _clocks()
-        wall, cpu = wall1 - wall0, cpu1 - cpu0
-        if self._lenses.sampler is not None:
-            self._lenses.sampler.run_over()
-        # Nothing but our collectors is called until they stop: cProfile still runs, and
-        # what this module calls is charged to the user (a dataclass's __init__, say).
-        self._lenses.drop_carriers()
+        wall1, cpu1, _ = run_clocks()
         try:
-            self._stop_all()
+            # Nothing but our collectors is called until they stop: cProfile still runs,
+            # and what this module calls is charged to the user (a dataclass's __init__).
+            self._lenses.run_over()
+            failures = self._stop_all()
+            if self._lenses.functions.dropped_calls and self._gate.delivered:
+                self._gate.hold_one()  # the interrupt cProfile cleared (hook_watch.release)
+            clocks = Clocks(wall1 - wall0, cpu1 - cpu0, self._started_at, epoch)
+            self._report = finish_report(
+                self._lenses,
+                self.options,
+                self.label,
+                clocks,
+                exc,
+                failures=failures,
+                pid=self._pid,
+            )
         finally:
             running.unregister(id(self))
-        self._report = build_report(
-            self._lenses,
-            label=self.label,
-            clocks=Clocks(wall=wall, cpu=cpu, started_at=self._started_at, epoch=epoch),
-            exc=exc,
-            display=self.options.display,
-        )
+            # A run that ends in a KeyboardInterrupt already carries the user's Ctrl-C.
+            self._gate.close(deliver=not isinstance(exc, KeyboardInterrupt))
 
     async def __aenter__(self) -> ProfileSession:
-        self.__enter__()
+        self._start(sys._getframe(1))
         try:
             host = asyncio.current_task()
         except RuntimeError:  # no asyncio loop runs this coroutine (trio, say)
             host = None
         if host is not None:
             self._lenses.follow_task(host, sys._getframe(1))
+        gate = self._gate
+        gate.holding = False  # as in __enter__: inline, the last steps before the code
+        if gate.came:
+            gate.holding = True
+            self._abandon(deliver=True)
+        if host is not None:
             try:
                 # Suspend once, so that every step of the block, the first included,
                 # starts inside the tasks lens, which profiles exactly those steps.
@@ -158,7 +211,7 @@ class ProfileSession:
             OptionError: `fn` returned something that cannot be awaited.
         """
         __tracebackhide__ = True  # tracebacks show the user's frames, not ours
-        _callable(fn)
+        refuse_uncallable(fn)
         async with self:
             # No library call here before the await: this frame is left out of the
             # function table, and a call from it would be charged to the user.
@@ -191,7 +244,7 @@ class ProfileSession:
         report.
         """
         __tracebackhide__ = True  # tracebacks show the user's frames, not ours
-        _callable(fn)
+        refuse_uncallable(fn)
         with self:
             result = fn(*args, **kwargs)
             if self.drain and is_lazy(result):
@@ -207,71 +260,38 @@ class ProfileSession:
         A value that is work not done yet (an un-awaited coroutine, a fresh generator)
         adds a warning to the summary.
         """
-        report = self.report
         warning = None if self.drain else unfinished_work(result)
-        if warning is not None:
-            summary = replace(report.summary, warnings=(*report.summary.warnings, warning))
-            report = replace(report, summary=summary)
+        report = with_caveats(self.report, warnings=[warning or ""], notes=())
         self._report = replace(report, result=result)
         return self._report
 
-    def _stop_all(self) -> None:
-        """Stop every started lens, newest first; the first error is raised at the end.
-
-        A Ctrl-C (SIGINT) that arrives meanwhile is held until every lens has stopped, so
-        that an interrupt never leaves a hook or a signal handler of ours behind.
-        """
-        # Not a `with` block: while cProfile runs, the library code this runner module
-        # calls stays in the table (only what the runner's callees call is ours).
-        held = hold_sigint()
-        try:
-            first_error = self._stop_each()
-        finally:
-            try:
-                release_sigint(held)  # a Ctrl-C that came is raised here
-            finally:
-                self._check_hooks()
-        if first_error is not None:
-            raise first_error
+    def _stop_all(self) -> list[tuple[str, Exception]]:
+        """Stop every started lens, newest first (Ctrl-C is held meanwhile: the gate);
+        returns the lenses that failed to stop, with their errors, and checks the hooks."""
+        started, self._n_started = self._n_started, 0
+        failures = stop_lenses(self._order, started)
+        self._check_hooks()
+        return failures
 
     def _check_hooks(self) -> None:
-        """Log every hook left other than the session found it (tests fail on it too)."""
+        """Log every hook left other than the session found it (tests fail on it too).
+
+        Not while another session runs (in another thread): the wrappers it shares with
+        this one stay until the last stops. Not in a forked child either.
+        """
         assert self._hooks is not None
+        if running.others(id(self)) or os.getpid() != self._pid:
+            return
         changed = self._hooks.differences(HookState.capture())
-        if changed:
+        if changed and not self._lenses.warnings():  # else the code changed them itself
             log.error("profiler hooks were not restored: %s", "; ".join(changed))
 
-    def _stop_each(self) -> BaseException | None:
-        """Stop the started lenses, newest first; returns the first error raised."""
-        first_error: BaseException | None = None
-        while self._n_started:
-            self._n_started -= 1
-            collector = self._order[self._n_started]
-            try:
-                collector.stop()
-            except BaseException as error:  # keep stopping the others: hooks come first
-                log.exception("stopping the %s lens failed", collector.lens)
-                first_error = first_error or error
-        return first_error
 
-
-def _clocks() -> tuple[float, float, float]:
-    """(wall, process CPU, epoch seconds for other processes' clocks) now.
-
-    Read in a function of ours, not inline: cProfile runs by
-    then, and the clock builtins it sees called from our frames leave the function table
-    with them (called from a frame cProfile never saw start, they would stay as roots)."""
-    return time.perf_counter(), time.process_time(), time.time()
-
-
-def _callable(fn: object) -> None:
-    """Refuse a value that cannot be called, before anything runs.
-
-    Raises:
-        OptionError: naming the value.
-    """
-    if not callable(fn):
-        raise OptionError(
-            f"expected a function to call, got {type(fn).__name__} {fn!r:.60}: pass the "
-            "function and its arguments separately, e.g. workbench.profile(run, records)"
-        )
+# The session's own frames whose entry an interrupt must not break into: __exit__ sets
+# the gate's flag at its first statement, and one handled before that is held here.
+_HOLD_IN = frozenset(
+    {
+        ProfileSession.__exit__.__code__,
+        ProfileSession.__aexit__.__code__,
+    }
+)

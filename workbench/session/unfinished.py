@@ -10,7 +10,9 @@ from __future__ import annotations
 import inspect
 from collections.abc import AsyncIterator, Iterator
 
-__all__ = ["is_lazy", "lazy_kind", "unfinished_work"]
+from workbench.errors import OptionError
+
+__all__ = ["is_lazy", "lazy_kind", "refuse_uncallable", "unfinished_work"]
 
 
 def is_lazy(value: object) -> bool:
@@ -77,3 +79,16 @@ def unfinished_work(value: object) -> str | None:
 def _is_file_like(value: object) -> bool:
     """Open files are iterators too, but returning one is not deferred work."""
     return hasattr(value, "read") and hasattr(value, "close")
+
+
+def refuse_uncallable(fn: object) -> None:
+    """Refuse a value that cannot be called, before anything runs.
+
+    Raises:
+        OptionError: naming the value.
+    """
+    if not callable(fn):
+        raise OptionError(
+            f"expected a function to call, got {type(fn).__name__} {fn!r:.60}: pass the "
+            "function and its arguments separately, e.g. workbench.profile(run, records)"
+        )
