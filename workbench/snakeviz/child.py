@@ -27,8 +27,12 @@ __all__ = ["allowed_profile", "main"]
 _NAME = re.compile(r"[A-Za-z0-9_.-]+\.prof")
 # snakeviz's page: its own inline scripts and styles, a worker made from a blob, data
 # URLs for images; everything else from this server ('self'), nothing from elsewhere.
+# 'unsafe-eval' because snakeviz.js and drawsvg.js build their templates with lodash's
+# `_.template` (new Function): without it the page stopped at "Evaluating a string as
+# JavaScript violates the following Content Security Policy" and drew no chart. The
+# escaping in page.py, not this header, keeps a hostile name from running.
 _POLICY = (
-    "default-src 'self'; script-src 'self' 'unsafe-inline' blob:; "
+    "default-src 'self'; script-src 'self' 'unsafe-inline' 'unsafe-eval' blob:; "
     "style-src 'self' 'unsafe-inline'; img-src 'self' data:; worker-src 'self' blob:; "
     "connect-src 'self'; object-src 'none'; base-uri 'none'"
 )
