@@ -74,10 +74,13 @@ def test_a_forked_child_forgets_our_helpers() -> None:
     assert workbench.profile(spin, 1000).timeline["rss"].gt(0).all()
 
 
-def test_two_threads_profiling_at_once_share_one_wrapper() -> None:
+def test_two_threads_profiling_at_once_share_one_wrapper(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
     """3.11: each thread has its own cProfile; 3.12+: the second run is refused by name.
-    Either way the wrappers go with the last run and neither report counts the other's
-    RSS sampler as its child."""
+    Either way the wrappers go with the last run, neither report counts the other's
+    RSS sampler as its child, and the inner run, which found the outer one's hooks in
+    place, does not take their removal for hooks it left."""
     original_start, original_run = THREAD_START._owner.start, HANDLES._owner._run
     inner_started, outer_may_end = threading.Event(), threading.Event()
     outcome: dict[str, Any] = {}
@@ -109,6 +112,7 @@ def test_two_threads_profiling_at_once_share_one_wrapper() -> None:
         notes = " ".join(outcome["report"].summary.notes)
         assert "child processes ran" not in notes
     assert "child processes ran" not in " ".join(outer.report.summary.notes)
+    assert not [r for r in caplog.records if "were not restored" in r.getMessage()]
 
 
 def test_the_users_own_sigprof_handler_is_left_to_it_and_said() -> None:

@@ -86,8 +86,8 @@ def _children() -> set[int]:
 
 def _ours_left(threads: set[threading.Thread], children: set[int], before: HookState) -> list[str]:
     left = before.differences(HookState.capture())
-    if running._running:
-        left.append(f"sessions still registered: {running._running}")
+    if running._running or running._overlapped:
+        left.append(f"sessions still registered: {running._running} {running._overlapped}")
     spawned = _children() - children - _process.helper_pids()
     if spawned or len(_process.helper_pids()) > 1:  # one RSS sampler serves every run
         left.append(f"child processes: {spawned} (helpers: {set(_process.helper_pids())})")

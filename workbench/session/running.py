@@ -12,11 +12,15 @@ import threading
 
 from workbench.errors import ProfilerBusyError, quoted
 
-__all__ = ["others", "register", "unregister"]
+__all__ = ["overlapped", "register", "unregister"]
 
 # The sessions running now (entered, not yet exited):
 # {session id: (label, thread id, whether it holds the process's one cProfile)}.
 _running: dict[int, tuple[str, int, bool]] = {}
+# The running sessions that ran beside another at some moment: what either found or left
+# of the process's hooks may be the other's (a thread's run that started while the main
+# thread's held SIGINT, or ended after it), so neither checks the hooks it leaves.
+_overlapped: set[int] = set()
 _lock = threading.Lock()
 
 
@@ -44,6 +48,8 @@ def register(session: int, label: str, *, process_wide: bool = False) -> None:
             if wide and process_wide and thread != here
         ]
         if not same_thread and not elsewhere:
+            if _running:
+                _overlapped.update((*_running, session))
             _running[session] = (label, here, process_wide)
             return
     if same_thread:
@@ -67,9 +73,10 @@ def unregister(session: int) -> None:
     """Forget a session that stopped (or failed to start)."""
     with _lock:
         _running.pop(session, None)
+        _overlapped.discard(session)
 
 
-def others(session: int) -> list[str]:
-    """The labels of the sessions running now other than `session` (in other threads)."""
+def overlapped(session: int) -> bool:
+    """Whether another session ran at some moment while `session` has been running."""
     with _lock:
-        return [label for other, (label, _, _) in _running.items() if other != session]
+        return session in _overlapped

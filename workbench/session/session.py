@@ -105,14 +105,14 @@ class ProfileSession:
         if self._hooks is not None:
             raise WorkbenchError("a profiling session runs once; start a new one")
         gate = self._gate
-        gate.start()  # Ctrl-C waits until every lens has started (see interrupts.py)
+        # 3.12+: cProfile's slot is the process's; a second run in another thread is
+        # refused by name before anything, the SIGINT gate included, is installed.
+        wide = self._lenses.plan.functions == "exact" and hasattr(sys, "monitoring")
         try:
-            # 3.12+: cProfile's slot is the process's; a second run in another thread
-            # is refused by name before anything starts.
-            wide = self._lenses.plan.functions == "exact" and hasattr(sys, "monitoring")
             running.register(id(self), self.label, process_wide=wide)
-        except BaseException:
-            gate.close(deliver=False)
+            gate.start()  # Ctrl-C waits until every lens has started (see interrupts.py)
+        except BaseException:  # refused, or a Ctrl-C before the gate held it
+            running.unregister(id(self))
             raise
         self._pid = os.getpid()
         self._hooks = HookState.capture()
@@ -276,11 +276,12 @@ class ProfileSession:
     def _check_hooks(self) -> None:
         """Log every hook left other than the session found it (tests fail on it too).
 
-        Not while another session runs (in another thread): the wrappers it shares with
-        this one stay until the last stops. Not in a forked child either.
+        Not when another session ran beside this one (in another thread): the hooks
+        found at the start or left at the end may be the other's (its SIGINT gate, the
+        wrappers they share). Not in a forked child either.
         """
         assert self._hooks is not None
-        if running.others(id(self)) or os.getpid() != self._pid:
+        if running.overlapped(id(self)) or os.getpid() != self._pid:
             return
         changed = self._hooks.differences(HookState.capture())
         if changed and not self._lenses.warnings():  # else the code changed them itself
