@@ -7,6 +7,8 @@ reach it, and signals are handled there: the sampler charged those samples to th
 from __future__ import annotations
 
 import dis
+import sys
+from typing import Any
 
 import workbench
 from tests.workloads import line_of
@@ -66,3 +68,46 @@ def test_a_dask_workers_stack_sample_numbers_the_jump_too() -> None:
     ((_, line, first, name),) = _stack(frame, base)  # type: ignore[arg-type]
     assert (line, first, name) == (line_at(code, jump.offset), code.co_firstlineno, "keep_known")
     assert code.co_firstlineno < line <= code.co_firstlineno + 5
+
+
+def _widen(i: int) -> int:
+    return i + 1
+
+
+def _calls_widen() -> int:
+    return _widen(1) * 2  # the caller's line
+
+
+def test_a_worker_sample_at_a_function_s_start_is_its_caller_s_line() -> None:
+    """A Dask worker's wall-clock sampler finds a called function at its RESUME often
+    (a thread hands the GIL on there): that frame has no line, so the sample goes to
+    the caller's line, as the client's sampler charges it, not to `def _widen`."""
+
+    from workbench.cluster.worker_side import _stack
+    from workbench.report.cluster import _innermost_frame
+
+    here = sys._getframe()
+    stacks = []
+
+    def at_call(frame: Any, event: str, arg: object) -> None:
+        if event == "call" and frame.f_code is _widen.__code__:
+            stacks.append(_stack(frame, here))
+
+    sys.settrace(at_call)
+    try:
+        _calls_widen()
+    finally:
+        sys.settrace(None)
+    (stack,) = stacks
+    assert [(name, line) for _, line, _, name in stack[:2]] == [
+        ("_widen", 0),
+        ("_calls_widen", line_of(_calls_widen, "the caller's line")),
+    ]
+    picked = _innermost_frame(stack, _AllUserCode(), lambda name: name, set())
+    assert picked is not None
+    assert (picked[3], picked[1]) == ("_calls_widen", line_of(_calls_widen, "the caller's line"))
+
+
+class _AllUserCode:
+    def is_user_code(self, filename: str) -> bool:
+        return True

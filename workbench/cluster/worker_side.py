@@ -33,7 +33,7 @@ from workbench.collectors.calibration import hook_cost
 from workbench.collectors.dynamic_code import code_file
 from workbench.collectors.functions import FunctionCollector, StatsDict, StatsKey
 from workbench.collectors.thread_filter import callback_names
-from workbench.collectors.unnumbered import line_at
+from workbench.collectors.unnumbered import at_resume, line_at
 
 __all__ = ["collect", "install"]
 
@@ -154,13 +154,24 @@ class WorkerRun:
 
 
 def _stack(frame: FrameType | None, base: FrameType) -> tuple[Frame, ...]:
-    """(file, line, first line, name) of each frame from `frame` out to `base`."""
+    """(file, line, first line, name) of each frame from `frame` out to `base`.
+
+    The innermost frame's line is 0 (none) when it stands at a RESUME: a thread hands
+    the GIL on there, so a wall-clock sampler finds a called function at its start
+    often, and the `def` line was a task's hottest line (`def widen(i):` in a CI run).
+    The sample is its caller's line's, as the client's sampler charges it.
+    """
     stack: list[Frame] = []
+    innermost = True
     while frame is not None and frame is not base and len(stack) < _STACK_DEPTH:
         code = frame.f_code
-        # 3.11's loop-closing jumps have no line (f_lineno None): the body's, as the
-        # client's sampler takes it.
-        line = frame.f_lineno or line_at(code, frame.f_lasti)
+        if innermost and at_resume(code, frame.f_lasti):
+            line = 0
+        else:
+            # 3.11's loop-closing jumps have no line (f_lineno None): the body's, as the
+            # client's sampler takes it.
+            line = frame.f_lineno or line_at(code, frame.f_lasti)
+        innermost = False
         stack.append((code_file(code), line, code.co_firstlineno, code.co_name))
         frame = frame.f_back
     return tuple(stack)

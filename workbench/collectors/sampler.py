@@ -10,7 +10,6 @@ it, which is the line a person can change.
 
 from __future__ import annotations
 
-import dis
 import signal
 import threading
 import time
@@ -23,13 +22,12 @@ from workbench._paths import is_own_file
 from workbench.collectors.arguments import ArgumentTally
 from workbench.collectors.comprehensions import INLINED
 from workbench.collectors.functions import StatsKey
-from workbench.collectors.unnumbered import line_at
+from workbench.collectors.unnumbered import line_at, resume_offsets
 from workbench.errors import quoted
 
 __all__ = ["LineSampler"]
 
 _ARGUMENT_FRAMES = 4
-_RESUME = dis.opmap["RESUME"]
 
 
 class LineSampler:
@@ -232,9 +230,8 @@ class LineSampler:
     def _describe(self, code: CodeType) -> tuple[StatsKey, frozenset[int]]:
         """cProfile's name for `code` and the offsets of its RESUME instructions, once."""
         if code not in self._keys:
-            co_code = code.co_code
-            resumes = frozenset(i for i in range(0, len(co_code), 2) if co_code[i] == _RESUME)
-            self._keys[code] = ((code.co_filename, code.co_firstlineno, code.co_name), resumes)
+            key = (code.co_filename, code.co_firstlineno, code.co_name)
+            self._keys[code] = (key, resume_offsets(code))
         return self._keys[code]
 
     def _is_user(self, filename: str) -> bool:

@@ -18,7 +18,7 @@ import dis
 import functools
 from types import CodeType
 
-__all__ = ["line_at"]
+__all__ = ["at_resume", "line_at", "resume_offsets"]
 
 # Instructions after which 3.11+ checks for pending signals (besides the jump itself).
 _CHECKS = frozenset({"CALL", "CALL_FUNCTION_EX", "RESUME", "JUMP_BACKWARD"})
@@ -37,6 +37,23 @@ _ENDS = frozenset(
     }
 )
 _JUMPS = frozenset(dis.hasjrel) | frozenset(dis.hasjabs)
+_RESUME = dis.opmap["RESUME"]
+
+
+@functools.lru_cache(maxsize=4096)
+def resume_offsets(code: CodeType) -> frozenset[int]:
+    """The offsets of `code`'s RESUME instructions."""
+    co_code = code.co_code
+    return frozenset(i for i in range(0, len(co_code), 2) if co_code[i] == _RESUME)
+
+
+def at_resume(code: CodeType, offset: int) -> bool:
+    """Whether the instruction at `offset` is a RESUME: a function's (or a generator's)
+    start, where a signal is handled and a thread hands the GIL on. A sample there is
+    the time of the caller's line (and of cProfile's call hook), not of the `def` line
+    the frame stands on.
+    """
+    return offset in resume_offsets(code)
 
 
 @functools.lru_cache(maxsize=4096)

@@ -159,8 +159,11 @@ def _innermost_frame(
     stack: tuple[Frame, ...], index: SourceIndex, rename: Rename, names: set[str]
 ) -> Frame | None:
     """The stack's innermost frame of user code (of a function named in `names`, if any
-    are), with its file as the client knows it."""
+    are), with its file as the client knows it; a frame with no line (a function at its
+    start: worker_side._stack) leaves the sample to its caller."""
     for filename, lineno, firstlineno, name in stack:
+        if not lineno:
+            continue
         real = rename(filename)
         if (name in names if names else True) and index.is_user_code(real):
             return (real, lineno, firstlineno, name)
