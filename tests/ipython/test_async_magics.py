@@ -8,7 +8,7 @@ from typing import Any
 import pytest
 
 import workbench
-from tests.helpers import LATENCY, body, html_outputs, run
+from tests.helpers import body, html_outputs, run
 from workbench.collectors.tasks import HANDLE_RUN
 from workbench.session.hooks import HookState
 
